@@ -1,0 +1,115 @@
+using System.Globalization;
+using Ledger.Api.Auth;
+using Ledger.Api.Contracts;
+using Ledger.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ledger.Api.Apis;
+
+/// <summary>Accounts, their balances and their entries.</summary>
+internal static class AccountsApi
+{
+    public const int DefaultEntriesLimit = 50;
+
+    public static RouteGroupBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/accounts").WithTags("Accounts");
+
+        group.MapPost("/", CreateAccountAsync)
+            .WithName("CreateAccount")
+            .WithSummary("Open an account")
+            .WithDescription("Opens an account with a zero balance in the given currency. Needs the poster role.")
+            .RequireAuthorization(Roles.Poster)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapGet("/{id}", GetAccountAsync)
+            .WithName("GetAccount")
+            .WithSummary("Read an account")
+            .RequireAuthorization(Roles.Reader)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/{id}/balance", GetBalanceAsync)
+            .WithName("GetBalance")
+            .WithSummary("Read a balance")
+            .WithDescription("Answers from the Redis cache when it holds the account, otherwise from the database; " +
+                             "the X-Balance-Source header says which.")
+            .RequireAuthorization(Roles.Reader)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/{id}/entries", ListEntriesAsync)
+            .WithName("ListEntries")
+            .WithSummary("List an account's entries, newest first")
+            .WithDescription("Pages with limit (1-1000, default 50) and before (the next value of the previous page).")
+            .RequireAuthorization(Roles.Reader)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return group;
+    }
+
+    private static async Task<Results<Created<AccountResponse>, ProblemHttpResult>> CreateAccountAsync(
+        CreateAccountBody body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+    {
+        var result = await ledger.CreateAccountAsync(
+            new CreateAccountRequest
+            {
+                Id = body.Id,
+                Currency = body.Currency,
+                OverdraftLimit = body.OverdraftLimit ?? 0m,
+                Actor = context.User.Identity?.Name,
+                CorrelationId = CorrelationId.Get(context),
+            },
+            cancellationToken);
+        return result.IsSuccess
+            ? TypedResults.Created($"/v1/accounts/{Uri.EscapeDataString(result.Value.Id)}", AccountResponse.From(result.Value))
+            : Problems.From(result.Error, context);
+    }
+
+    private static async Task<Results<Ok<AccountResponse>, ProblemHttpResult>> GetAccountAsync(
+        string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+    {
+        var result = await ledger.GetAccountAsync(id, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(AccountResponse.From(result.Value)) : Problems.From(result.Error, context);
+    }
+
+    private static async Task<Results<Ok<BalanceResponse>, ProblemHttpResult>> GetBalanceAsync(
+        string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+    {
+        var result = await ledger.GetBalanceAsync(id, cancellationToken);
+        if (!result.IsSuccess)
+        {
+            return Problems.From(result.Error, context);
+        }
+
+        context.Response.Headers["X-Balance-Source"] = result.Value.Source == BalanceSource.Cache ? "cache" : "database";
+        return TypedResults.Ok(BalanceResponse.From(result.Value));
+    }
+
+    private static async Task<Results<Ok<EntriesResponse>, ProblemHttpResult>> ListEntriesAsync(
+        string id, string? limit, string? before, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+    {
+        // Parsed here rather than bound, so a bad value is a validation_failed naming the parameter.
+        var pageSize = DefaultEntriesLimit;
+        if (limit is not null && !int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize))
+        {
+            return Problems.Validation(context, "limit", "The limit is a whole number from 1 to 1000.");
+        }
+
+        long? beforeVersion = null;
+        if (before is not null)
+        {
+            if (!long.TryParse(before, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                return Problems.Validation(context, "before", "The cursor is the 'next' value of the previous page.");
+            }
+
+            beforeVersion = parsed;
+        }
+
+        var result = await ledger.ListEntriesAsync(id, pageSize, beforeVersion, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(EntriesResponse.From(result.Value)) : Problems.From(result.Error, context);
+    }
+}

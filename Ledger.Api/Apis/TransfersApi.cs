@@ -1,0 +1,90 @@
+using Ledger.Api.Auth;
+using Ledger.Api.Contracts;
+using Ledger.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ledger.Api.Apis;
+
+/// <summary>Posting and reading transfers.</summary>
+internal static class TransfersApi
+{
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    public static RouteGroupBuilder MapTransfersApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/transfers").WithTags("Transfers");
+
+        group.MapPost("/", PostTransferAsync)
+            .WithName("PostTransfer")
+            .WithSummary("Post a transfer")
+            .WithDescription("Moves money from the source to the destination account atomically and exactly once. " +
+                             "201 when posted; 200 with Idempotent-Replayed: true when the same id and content were " +
+                             "posted before; 409 idempotency_conflict when the id was used with other content. " +
+                             "Needs the poster role.")
+            .RequireAuthorization(Roles.Poster)
+            .Produces<TransferResponse>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        group.MapGet("/{id}", GetTransferAsync)
+            .WithName("GetTransfer")
+            .WithSummary("Read a transfer")
+            .RequireAuthorization(Roles.Reader)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return group;
+    }
+
+    private static async Task<Results<Created<TransferResponse>, Ok<TransferResponse>, ProblemHttpResult>> PostTransferAsync(
+        PostTransferBody body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (body.Amount is null)
+        {
+            return Problems.Validation(context, "amount", "The amount is required.");
+        }
+
+        var result = await ledger.PostTransferAsync(
+            new PostTransferRequest
+            {
+                Id = body.Id,
+                SourceAccountId = body.SourceAccountId,
+                DestinationAccountId = body.DestinationAccountId,
+                Amount = body.Amount.Value,
+                Currency = body.Currency,
+                Timestamp = body.Timestamp,
+                Reference = body.Reference,
+                PostedBy = context.User.Identity?.Name,
+                CorrelationId = CorrelationId.Get(context),
+            },
+            cancellationToken);
+
+        if (!result.IsSuccess)
+        {
+            return Problems.From(result.Error, context, accountInBody: true);
+        }
+
+        var response = TransferResponse.From(result.Value);
+        if (result.Replayed)
+        {
+            context.Response.Headers[ReplayedHeader] = "true";
+            return TypedResults.Ok(response);
+        }
+
+        return TypedResults.Created($"/v1/transfers/{response.Id}", response);
+    }
+
+    private static async Task<Results<Ok<TransferResponse>, ProblemHttpResult>> GetTransferAsync(
+        string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var transferId))
+        {
+            return Problems.Validation(context, "id", "A transfer id is a UUID.");
+        }
+
+        var result = await ledger.GetTransferAsync(transferId, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(TransferResponse.From(result.Value)) : Problems.From(result.Error, context);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ledger.Api.Auth;
+using Ledger.Api.Infrastructure;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Ledger.Api;
+
+/// <summary>Everything the host adds and uses, so Program.cs stays a table of contents.</summary>
+internal static class HostSetup
+{
+    public static WebApplicationBuilder AddLedgerApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // A transfer is a few hundred bytes; nothing the API accepts needs more than this.
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        services.AddLedger(builder.Configuration);
+
+        services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.SectionName)
+            .Validate(
+                auth => auth.ApiKeys.All(k => !string.IsNullOrWhiteSpace(k.Name) && k.Key.Length >= 16 && k.Roles.All(Roles.All.Contains)),
+                "Every Auth:ApiKeys entry needs a Name, a Key of at least 16 characters, and Roles from reader, poster, admin.")
+            .Validate(
+                auth => auth.ApiKeys.Select(k => k.Key).Distinct(StringComparer.Ordinal).Count() == auth.ApiKeys.Count,
+                "Two Auth:ApiKeys entries have the same Key.")
+            .ValidateOnStart();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(
+                ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.Reader, policy => policy.RequireRole(Roles.Reader))
+            .AddPolicy(Roles.Poster, policy => policy.RequireRole(Roles.Poster))
+            .AddPolicy(Roles.Admin, policy => policy.RequireRole(Roles.Admin));
+
+        services.Configure<JsonOptions>(options =>
+        {
+            // Amounts may come as JSON numbers or numeric strings; either way they are read as exact decimals.
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.AllowReadingFromString;
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        });
+        // Binding failures throw, so the exception handler can answer them as problem+json naming the field.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ExceptionProblems>();
+
+        services.AddHealthChecks().AddLedgerChecks("ready");
+        services.AddLedgerSwagger();
+        return builder;
+    }
+
+    public static WebApplication UseLedgerApi(this WebApplication app)
+    {
+        app.UseMiddleware<CorrelationId>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseLedgerSwagger();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    public static WebApplication MapLedgerHealth(this WebApplication app)
+    {
+        // Liveness runs no check: the process answers, so it is alive. Readiness needs the database; a missing
+        // cache is Degraded and still ready (200), since the ledger then reads from the database.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync })
+            .WithTags("Health");
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = WriteHealthAsync,
+        }).WithTags("Health");
+        return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        });
+    }
+}

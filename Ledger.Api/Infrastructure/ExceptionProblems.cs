@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using MySqlConnector;
+
+namespace Ledger.Api.Infrastructure;
+
+/// <summary>Turns exceptions into problem+json: unreadable request bodies and parameters become 400
+/// <c>validation_failed</c> naming the field, a database the ledger could not reach becomes 503
+/// <c>database_unavailable</c> with <c>Retry-After</c>, and anything else a 500 that is logged once.</summary>
+internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var result = exception switch
+        {
+            BadHttpRequestException bad => FromBadRequest(httpContext, bad),
+            MySqlException or MySqlConnector.MySqlProtocolException => DatabaseUnavailable(httpContext, exception),
+            _ => null,
+        };
+
+        if (result is null)
+        {
+            LogUnhandled(logger, exception);
+            result = Problems.Create(httpContext, StatusCodes.Status500InternalServerError, Problems.InternalError,
+                "The server failed to handle the request; it is logged with the correlation id.");
+        }
+
+        await result.ExecuteAsync(httpContext);
+        return true;
+    }
+
+    private Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult DatabaseUnavailable(HttpContext context, Exception exception)
+    {
+        LogDatabaseUnavailable(logger, exception);
+        context.Response.Headers.RetryAfter = "1";
+        return Problems.Create(context, StatusCodes.Status503ServiceUnavailable, Problems.DatabaseUnavailable,
+            "The database could not be reached; nothing was changed unless the outcome says so. Retry with the same id.");
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult FromBadRequest(HttpContext context, BadHttpRequestException exception)
+    {
+        if (exception.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        {
+            return Problems.Create(context, exception.StatusCode, "validation_failed",
+                "The body must be JSON (Content-Type: application/json).",
+                new Dictionary<string, string[]>(StringComparer.Ordinal) { ["body"] = ["The body must be JSON."] });
+        }
+
+        if (exception.InnerException is JsonException json)
+        {
+            // A value of the wrong type names its field; broken JSON is a fault of the whole body.
+            var conversion = json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal);
+            var field = conversion ? FieldOf(json.Path) : "body";
+            var message = conversion
+                ? "The value has the wrong type or format."
+                : $"The body is not valid JSON (line {json.LineNumber + 1}, position {json.BytePositionInLine + 1}).";
+            return Problems.Validation(context, field, message);
+        }
+
+        // Missing body, unparsable route or query values and the like: the framework's message names the parameter.
+        return Problems.Validation(context, "request", exception.Message);
+    }
+
+    /// <summary>"$.amount" becomes "amount"; "$" or no path (the JSON itself is broken) becomes "body".</summary>
+    internal static string FieldOf(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return "body";
+        }
+
+        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        return field.Length == 0 ? "body" : char.ToLowerInvariant(field[0]) + field[1..];
+    }
+
+    [LoggerMessage(5001, LogLevel.Error, "The request failed with an unhandled exception")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception);
+
+    [LoggerMessage(5002, LogLevel.Error, "The database could not be reached after the retry budget")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, Exception exception);
+}

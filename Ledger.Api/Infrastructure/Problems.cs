@@ -1,0 +1,78 @@
+using Ledger;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Ledger.Api.Infrastructure;
+
+/// <summary>Turns ledger refusals and request faults into problem+json with a stable <c>code</c>.</summary>
+internal static class Problems
+{
+    public const string DatabaseUnavailable = "database_unavailable";
+    public const string Unauthorized = "unauthorized";
+    public const string Forbidden = "forbidden";
+    public const string InternalError = "internal_error";
+
+    /// <summary>The problem for a refusal. An unknown account named in the body of a transfer is 422 (the request
+    /// is well-formed but cannot be carried out); an unknown account in the path of a GET is 404.</summary>
+    public static ProblemHttpResult From(LedgerError error, HttpContext context, bool accountInBody = false)
+    {
+        var status = error.Code switch
+        {
+            LedgerErrorCode.ValidationFailed => StatusCodes.Status400BadRequest,
+            LedgerErrorCode.AccountNotFound => accountInBody ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status404NotFound,
+            LedgerErrorCode.TransferNotFound => StatusCodes.Status404NotFound,
+            LedgerErrorCode.InsufficientFunds => StatusCodes.Status422UnprocessableEntity,
+            LedgerErrorCode.CurrencyMismatch => StatusCodes.Status422UnprocessableEntity,
+            LedgerErrorCode.IdempotencyConflict => StatusCodes.Status409Conflict,
+            LedgerErrorCode.ConcurrencyConflict => StatusCodes.Status409Conflict,
+            LedgerErrorCode.AccountExists => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status500InternalServerError,
+        };
+        return Create(context, status, error.CodeName, error.Message, error.FieldErrors);
+    }
+
+    public static ProblemHttpResult Validation(HttpContext context, string field, string message) =>
+        Create(context, StatusCodes.Status400BadRequest, LedgerError.ToCodeName(LedgerErrorCode.ValidationFailed),
+            $"The request is not valid: {field}: {message}",
+            new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] });
+
+    public static ProblemHttpResult Create(
+        HttpContext context, int status, string code, string detail, IReadOnlyDictionary<string, string[]>? errors = null)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = TitleOf(code),
+            Detail = detail,
+            Instance = context.Request.Path,
+        };
+        problem.Extensions["code"] = code;
+        if (errors is { Count: > 0 })
+        {
+            problem.Extensions["errors"] = errors;
+        }
+
+        if (CorrelationId.Get(context) is { } correlationId)
+        {
+            problem.Extensions["correlationId"] = correlationId;
+        }
+
+        return TypedResults.Problem(problem);
+    }
+
+    private static string TitleOf(string code) => code switch
+    {
+        "validation_failed" => "The request is not valid.",
+        "account_not_found" => "The account does not exist.",
+        "transfer_not_found" => "The transfer does not exist.",
+        "insufficient_funds" => "Insufficient funds.",
+        "currency_mismatch" => "The currencies do not match.",
+        "idempotency_conflict" => "The id was used before with different content.",
+        "concurrency_conflict" => "Too much contention; retry with the same id.",
+        "account_exists" => "The account exists already.",
+        DatabaseUnavailable => "The database is unavailable.",
+        Unauthorized => "An API key is required.",
+        Forbidden => "The API key lacks the role for this.",
+        _ => "The request failed.",
+    };
+}

@@ -1,0 +1,16 @@
+using Ledger.Api;
+using Ledger.Api.Apis;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddLedgerApi();
+
+var app = builder.Build();
+app.UseLedgerApi();
+app.MapAccountsApi();
+app.MapTransfersApi();
+app.MapLedgerHealth();
+
+await app.RunAsync();
+
+/// <summary>The host's entry point; public so tests can start it with WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,33 @@
+using Ledger.Storage;
+
+namespace Ledger.Cache;
+
+/// <summary>Where balances are kept for fast reads. Every write applies only a newer version, so a late or repeated
+/// write can never move a balance backwards. Failures are thrown; callers decide to fall back.</summary>
+internal interface IBalanceCache
+{
+    /// <summary>False when no cache is configured.</summary>
+    bool IsEnabled { get; }
+
+    /// <summary>True when the cache is reachable now (for health reporting).</summary>
+    bool IsConnected { get; }
+
+    /// <summary>The cached balance, or null on a miss.</summary>
+    Task<BalanceSnapshot?> GetAsync(string accountId, CancellationToken cancellationToken);
+
+    /// <summary>Writes each balance unless the cache already holds the same or a newer version of that account.</summary>
+    Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken);
+}
+
+/// <summary>The cache used when none is configured: always a miss, writes go nowhere.</summary>
+internal sealed class NoBalanceCache : IBalanceCache
+{
+    public bool IsEnabled => false;
+
+    public bool IsConnected => false;
+
+    public Task<BalanceSnapshot?> GetAsync(string accountId, CancellationToken cancellationToken) =>
+        Task.FromResult<BalanceSnapshot?>(null);
+
+    public Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,21 @@
+using Ledger.Health;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the ledger's health checks.</summary>
+public static class LedgerHealthChecksBuilderExtensions
+{
+    /// <summary>Adds <c>ledger-database</c> (Unhealthy when the database does not answer) and <c>ledger-cache</c>
+    /// (Degraded when Redis is away), both tagged with <paramref name="tags"/>.</summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="tags">Tags for both checks, for example <c>ready</c>.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IHealthChecksBuilder AddLedgerChecks(this IHealthChecksBuilder builder, params string[] tags)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddCheck<DatabaseHealthCheck>("ledger-database", HealthStatus.Unhealthy, tags, TimeSpan.FromSeconds(5));
+        builder.AddCheck<CacheHealthCheck>("ledger-cache", HealthStatus.Degraded, tags);
+        return builder;
+    }
+}

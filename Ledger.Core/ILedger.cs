@@ -1,0 +1,51 @@
+namespace Ledger;
+
+/// <summary>
+/// The ledger: accounts, double-entry transfers posted atomically and exactly once, and balances read from the
+/// cache with the database as the source of truth. Register it with
+/// <see cref="Microsoft.Extensions.DependencyInjection.LedgerServiceCollectionExtensions.AddLedger(Microsoft.Extensions.DependencyInjection.IServiceCollection, Action{LedgerOptions})"/>.
+/// Business refusals come back as a <see cref="LedgerResult{T}"/> with a stable <see cref="LedgerErrorCode"/>;
+/// infrastructure failures the ledger could not ride out are thrown.
+/// </summary>
+public interface ILedger
+{
+    /// <summary>Opens an account with a zero balance.</summary>
+    /// <param name="request">The account to open.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<LedgerResult<Account>> CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads an account from the database.</summary>
+    /// <param name="accountId">The account id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<LedgerResult<Account>> GetAccountAsync(string accountId, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a balance: from the cache when it holds the account, otherwise from the database (and then
+    /// fills the cache).</summary>
+    /// <param name="accountId">The account id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<LedgerResult<Balance>> GetBalanceAsync(string accountId, CancellationToken cancellationToken = default);
+
+    /// <summary>Posts a transfer atomically and exactly once: both balances, both entries and the transfer are
+    /// committed together or not at all. A repeat with the same id and content returns the original transfer with
+    /// <see cref="LedgerResult{T}.Replayed"/> set.</summary>
+    /// <param name="request">The transfer.</param>
+    /// <param name="cancellationToken">Cancels the call; once the commit has been sent the outcome stands.</param>
+    Task<LedgerResult<Transfer>> PostTransferAsync(PostTransferRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a posted transfer.</summary>
+    /// <param name="transferId">The transfer id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<LedgerResult<Transfer>> GetTransferAsync(Guid transferId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists an account's entries, newest first, a page at a time.</summary>
+    /// <param name="accountId">The account id.</param>
+    /// <param name="limit">At most this many entries (1 to 1,000).</param>
+    /// <param name="beforeVersion">Only entries with a lower version: the <see cref="EntryPage.NextBefore"/> of the
+    /// previous page; null for the newest page.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<LedgerResult<EntryPage>> ListEntriesAsync(string accountId, int limit, long? beforeVersion, CancellationToken cancellationToken = default);
+
+    /// <summary>Brings the database schema and stored procedures up to date (safe to run at every start).</summary>
+    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,32 @@
+namespace Ledger;
+
+/// <summary>
+/// The stable reasons the ledger refuses a request. The numbers never change and are never reused; the
+/// snake_case names returned by <see cref="LedgerError.CodeName"/> are the <c>code</c> of the HTTP problem details.
+/// </summary>
+public enum LedgerErrorCode
+{
+    /// <summary><c>validation_failed</c>: malformed or out-of-range input; <see cref="LedgerError.FieldErrors"/> names each field.</summary>
+    ValidationFailed = 1,
+
+    /// <summary><c>account_not_found</c>: an account named by the request does not exist.</summary>
+    AccountNotFound = 2,
+
+    /// <summary><c>transfer_not_found</c>: no transfer has the requested id.</summary>
+    TransferNotFound = 3,
+
+    /// <summary><c>insufficient_funds</c>: the debit would take the source balance below minus its overdraft limit.</summary>
+    InsufficientFunds = 4,
+
+    /// <summary><c>currency_mismatch</c>: the accounts, or the accounts and the request, are in different currencies.</summary>
+    CurrencyMismatch = 5,
+
+    /// <summary><c>idempotency_conflict</c>: the id was used before for a request with different content.</summary>
+    IdempotencyConflict = 6,
+
+    /// <summary><c>concurrency_conflict</c>: other writers kept winning after every retry; safe to retry with the same id.</summary>
+    ConcurrencyConflict = 7,
+
+    /// <summary><c>account_exists</c>: an account with the requested id already exists.</summary>
+    AccountExists = 8,
+}

@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Ledger;
+
+/// <summary>Settings of the ledger, bound from the <c>Ledger</c> configuration section and the
+/// <c>ConnectionStrings:Ledger</c> and <c>ConnectionStrings:Redis</c> connection strings.</summary>
+public sealed class LedgerOptions
+{
+    /// <summary>The configuration section the options are bound from.</summary>
+    public const string SectionName = "Ledger";
+
+    /// <summary>The MySQL or MariaDB connection string (MySqlConnector syntax), naming the database.
+    /// Bound from <c>ConnectionStrings:Ledger</c>. Required.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>The Redis connection string (StackExchange.Redis syntax; several endpoints for a cluster).
+    /// Bound from <c>ConnectionStrings:Redis</c>. Empty means no cache: balances are read from the database.</summary>
+    public string? RedisConnectionString { get; set; }
+
+    /// <summary>Whether a hosted service applies migrations at start-up, before the host serves. Default: false.</summary>
+    public bool MigrateOnStartup { get; set; }
+
+    /// <summary>Who is recorded as the actor when a request names none. Default: <c>system</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    [StringLength(100)]
+    public string DefaultActor { get; set; } = "system";
+
+    /// <summary>How far in the future a caller's transfer timestamp may be. Default: 5 minutes.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Retries of a posting that met a version conflict or a transient database fault.</summary>
+    public RetryOptions Retry { get; set; } = new();
+
+    /// <summary>The balance cache.</summary>
+    public CacheOptions Cache { get; set; } = new();
+}
+
+/// <summary>Retries of a posting that met a version conflict (another writer won) or a transient database fault
+/// (deadlock, lock-wait time-out, lost connection): exponential backoff with jitter.</summary>
+public sealed class RetryOptions
+{
+    /// <summary>Retries after the first attempt. Default: 3.</summary>
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>The delay before the first retry, doubled for each next one (with jitter). Default: 5 ms.</summary>
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The longest delay between two attempts. Default: 1 s.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>The Redis balance cache.</summary>
+public sealed class CacheOptions
+{
+    /// <summary>The prefix of every key the ledger writes, so that several ledgers (or tests) can share one Redis.
+    /// Default: <c>ledger:</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string KeyPrefix { get; set; } = "ledger:";
+
+    /// <summary>How long a cache call may take before the ledger gives up on it and uses the database. Default: 250 ms.</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+}

@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace Ledger;
+
+/// <summary>Checks the options and their nested sections at start-up, so a bad setting stops the host early with
+/// every problem named, instead of failing at the first request.</summary>
+internal sealed class LedgerOptionsValidator : IValidateOptions<LedgerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LedgerOptions options)
+    {
+        var failures = new List<string>();
+        Check(options, "Ledger", failures);
+        Check(options.Retry, "Ledger:Retry", failures);
+        Check(options.Cache, "Ledger:Cache", failures);
+
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            try
+            {
+                var builder = new MySqlConnectionStringBuilder(options.ConnectionString);
+                if (string.IsNullOrEmpty(builder.Database))
+                {
+                    failures.Add("ConnectionStrings:Ledger must name a database (Database=...).");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                failures.Add($"ConnectionStrings:Ledger is not a valid connection string: {ex.Message}");
+            }
+        }
+        else
+        {
+            failures.Add("ConnectionStrings:Ledger is required.");
+        }
+
+        if (options.Retry.BaseDelay < TimeSpan.Zero || options.Retry.MaxDelay < options.Retry.BaseDelay)
+        {
+            failures.Add("Ledger:Retry: BaseDelay must be zero or more and MaxDelay at least BaseDelay.");
+        }
+
+        if (options.Cache.OperationTimeout <= TimeSpan.Zero || options.Cache.OperationTimeout > TimeSpan.FromSeconds(30))
+        {
+            failures.Add("Ledger:Cache:OperationTimeout must be above zero and at most 30 seconds.");
+        }
+
+        if (options.MaxClockSkew < TimeSpan.Zero)
+        {
+            failures.Add("Ledger:MaxClockSkew cannot be negative.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Check(object instance, string section, List<string> failures)
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(instance, new ValidationContext(instance), results, validateAllProperties: true))
+        {
+            failures.AddRange(results
+                .Where(r => !r.MemberNames.Contains(nameof(LedgerOptions.ConnectionString)))
+                .Select(r => $"{section}: {r.ErrorMessage}"));
+        }
+    }
+}

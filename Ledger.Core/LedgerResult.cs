@@ -1,0 +1,59 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Ledger;
+
+/// <summary>
+/// The outcome of a ledger operation: a value, or the business reason it was refused. Infrastructure failures the
+/// ledger could not ride out (the database unreachable after retries) are thrown, not returned.
+/// </summary>
+/// <typeparam name="T">The type of the value.</typeparam>
+public sealed class LedgerResult<T>
+    where T : class
+{
+    private LedgerResult(T? value, LedgerError? error, bool replayed)
+    {
+        Value = value;
+        Error = error;
+        Replayed = replayed;
+    }
+
+    /// <summary>The value; set when <see cref="IsSuccess"/> is true.</summary>
+    public T? Value { get; }
+
+    /// <summary>Why the request was refused; set when <see cref="IsSuccess"/> is false.</summary>
+    public LedgerError? Error { get; }
+
+    /// <summary>True when the request was a repeat of an earlier one with the same id and content, and the value is
+    /// the original outcome rather than a new change.</summary>
+    public bool Replayed { get; }
+
+    /// <summary>True when the operation produced a value.</summary>
+    [MemberNotNullWhen(true, nameof(Value))]
+    [MemberNotNullWhen(false, nameof(Error))]
+    public bool IsSuccess => Error is null;
+
+    /// <summary>A successful result.</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="replayed">Whether the value is the original outcome of an earlier identical request.</param>
+    internal static LedgerResult<T> Success(T value, bool replayed = false)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return new(value, null, replayed);
+    }
+
+    /// <summary>A refused result.</summary>
+    /// <param name="error">Why it was refused.</param>
+    internal static LedgerResult<T> Failure(LedgerError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new(null, error, false);
+    }
+
+    /// <summary>A refused result.</summary>
+    /// <param name="code">The stable code.</param>
+    /// <param name="message">A sentence for people.</param>
+    internal static LedgerResult<T> Failure(LedgerErrorCode code, string message) => Failure(new LedgerError(code, message));
+
+    /// <inheritdoc />
+    public override string ToString() => IsSuccess ? $"Success({Value}{(Replayed ? ", replayed" : "")})" : $"Failure({Error})";
+}

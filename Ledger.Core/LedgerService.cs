@@ -1,0 +1,433 @@
+using Ledger.Cache;
+using Ledger.Migrations;
+using Ledger.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+using Polly;
+using Polly.Retry;
+using StackExchange.Redis;
+
+namespace Ledger;
+
+/// <summary>The ledger: validates at the edge, posts through the stored procedures with retries, writes the cache
+/// through after every commit, and reads balances from the cache with the database as fallback.</summary>
+internal sealed class LedgerService : ILedger
+{
+    private static readonly ResiliencePropertyKey<Guid> TransferIdKey = new("ledger.transfer-id");
+    private readonly LedgerStore _store;
+    private readonly CurrencyCatalog _currencies;
+    private readonly IBalanceCache _cache;
+    private readonly LedgerMigrator _migrator;
+    private readonly TimeProvider _time;
+    private readonly LedgerOptions _options;
+    private readonly ILogger<LedgerService> _logger;
+    private readonly ResiliencePipeline _postingPipeline;
+
+    public LedgerService(
+        LedgerStore store,
+        CurrencyCatalog currencies,
+        IBalanceCache cache,
+        LedgerMigrator migrator,
+        TimeProvider timeProvider,
+        IOptions<LedgerOptions> options,
+        ILogger<LedgerService> logger)
+    {
+        _store = store;
+        _currencies = currencies;
+        _cache = cache;
+        _migrator = migrator;
+        _time = timeProvider;
+        _options = options.Value;
+        _logger = logger;
+        _postingPipeline = BuildPostingPipeline(_options.Retry, timeProvider, logger);
+    }
+
+    public async Task<LedgerResult<Account>> CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var validation = new Validation();
+        validation.AccountId("id", request.Id, required: false);
+        validation.Currency("currency", request.Currency, required: true);
+        validation.MaxLength("actor", request.Actor, Validation.MaxActorLength);
+        validation.MaxLength("correlationId", request.CorrelationId, Validation.MaxCorrelationIdLength);
+        if (request.OverdraftLimit < 0m)
+        {
+            validation.Add("overdraftLimit", "The overdraft limit cannot be negative.");
+        }
+
+        if (!validation.IsValid)
+        {
+            return LedgerResult<Account>.Failure(validation.ToError());
+        }
+
+        var scale = await _currencies.GetScaleAsync(request.Currency!, cancellationToken).ConfigureAwait(false);
+        if (scale is null)
+        {
+            validation.Add("currency", $"The ledger does not know the currency '{request.Currency}'.");
+            return LedgerResult<Account>.Failure(validation.ToError());
+        }
+
+        if (!Amounts.TryToMinor(request.OverdraftLimit, scale.Value, out var overdraftLimit))
+        {
+            validation.Add("overdraftLimit", $"The overdraft limit must have at most {scale} fraction digits and be below {Amounts.MaxMajorAmount}.");
+            return LedgerResult<Account>.Failure(validation.ToError());
+        }
+
+        var now = Now();
+        var id = request.Id ?? Guid.CreateVersion7(now).ToString();
+        CreateAccountOutcome outcome;
+        try
+        {
+            outcome = await _store.CreateAccountAsync(
+                id, request.Currency!, overdraftLimit, request.Actor ?? _options.DefaultActor, request.CorrelationId,
+                now.UtcDateTime, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        {
+            // Another caller created the same id between the procedure's check and its insert.
+            outcome = new CreateAccountOutcome(ProcedureStatus.AccountExists, null);
+        }
+
+        switch (outcome.Status)
+        {
+            case ProcedureStatus.Done:
+                Log.AccountCreated(_logger, id, request.Currency!);
+                return LedgerResult<Account>.Success(ToAccount(outcome.Account!));
+            case ProcedureStatus.AccountExists:
+                return LedgerResult<Account>.Failure(LedgerErrorCode.AccountExists, $"An account with id '{id}' already exists.");
+            case ProcedureStatus.UnknownCurrency:
+                validation.Add("currency", $"The ledger does not know the currency '{request.Currency}'.");
+                return LedgerResult<Account>.Failure(validation.ToError());
+            default:
+                throw new InvalidOperationException($"ledger_create_account returned the unexpected status {outcome.Status}.");
+        }
+    }
+
+    public async Task<LedgerResult<Account>> GetAccountAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        if (InvalidAccountId<Account>(accountId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var row = await _store.GetAccountAsync(accountId, cancellationToken).ConfigureAwait(false);
+        return row is null ? AccountNotFound<Account>(accountId) : LedgerResult<Account>.Success(ToAccount(row));
+    }
+
+    public async Task<LedgerResult<Balance>> GetBalanceAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        if (InvalidAccountId<Balance>(accountId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (_cache.IsEnabled)
+        {
+            try
+            {
+                var cached = await _cache.GetAsync(accountId, cancellationToken).ConfigureAwait(false);
+                if (cached is { } hit)
+                {
+                    return LedgerResult<Balance>.Success(ToBalance(hit, BalanceSource.Cache));
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Log.CacheReadFailed(_logger, accountId, ex);
+            }
+        }
+
+        var row = await _store.GetAccountAsync(accountId, cancellationToken).ConfigureAwait(false);
+        if (row is null)
+        {
+            return AccountNotFound<Balance>(accountId);
+        }
+
+        var snapshot = new BalanceSnapshot(row.Id, row.Balance, row.Version, row.Currency, row.Scale);
+        await WriteThroughAsync([snapshot]).ConfigureAwait(false);
+        return LedgerResult<Balance>.Success(ToBalance(snapshot, BalanceSource.Database));
+    }
+
+    public async Task<LedgerResult<Transfer>> PostTransferAsync(PostTransferRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var now = Now();
+        if (ValidateTransfer(request, now) is { } invalid)
+        {
+            return LedgerResult<Transfer>.Failure(invalid);
+        }
+
+        var command = new PostTransferCommand(
+            request.Id ?? Guid.CreateVersion7(now),
+            request.SourceAccountId!,
+            request.DestinationAccountId!,
+            request.Amount,
+            request.Currency,
+            request.Timestamp is { } timestamp ? TruncateToMicroseconds(timestamp).UtcDateTime : null,
+            request.Reference,
+            request.PostedBy ?? _options.DefaultActor,
+            request.CorrelationId,
+            now.UtcDateTime);
+
+        PostTransferOutcome outcome;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(TransferIdKey, command.Id);
+        try
+        {
+            outcome = await _postingPipeline.ExecuteAsync(
+                static async (context, state) =>
+                {
+                    var attempt = await state.Store.PostTransferAsync(state.Command, context.CancellationToken).ConfigureAwait(false);
+                    return attempt.Status == ProcedureStatus.VersionConflict ? throw new VersionConflictException() : attempt;
+                },
+                context,
+                (Store: _store, Command: command)).ConfigureAwait(false);
+        }
+        catch (VersionConflictException)
+        {
+            Log.ConcurrencyConflict(_logger, command.Id, _options.Retry.MaxRetries + 1);
+            return Reject(command.Id, LedgerErrorCode.ConcurrencyConflict,
+                "Other writers changed these accounts on every attempt; retry with the same transfer id.");
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        switch (outcome.Status)
+        {
+            case ProcedureStatus.Done:
+                await WriteThroughAsync([outcome.Source!.Value, outcome.Destination!.Value]).ConfigureAwait(false);
+                var posted = ToTransfer(outcome.Transfer!);
+                Log.TransferPosted(_logger, posted.Id, posted.Amount, posted.SourceAccountId, posted.DestinationAccountId);
+                return LedgerResult<Transfer>.Success(posted);
+            case ProcedureStatus.Replayed:
+                Log.TransferReplayed(_logger, command.Id);
+                return LedgerResult<Transfer>.Success(ToTransfer(outcome.Transfer!), replayed: true);
+            case ProcedureStatus.IdempotencyConflict:
+                return Reject(command.Id, LedgerErrorCode.IdempotencyConflict,
+                    $"Transfer {command.Id} was posted before with different content.");
+            case ProcedureStatus.SourceNotFound:
+                return Reject(command.Id, LedgerErrorCode.AccountNotFound, $"The source account '{command.SourceAccountId}' does not exist.");
+            case ProcedureStatus.DestinationNotFound:
+                return Reject(command.Id, LedgerErrorCode.AccountNotFound, $"The destination account '{command.DestinationAccountId}' does not exist.");
+            case ProcedureStatus.CurrencyMismatch:
+                return Reject(command.Id, LedgerErrorCode.CurrencyMismatch, command.Currency is null
+                    ? "The source and destination accounts are in different currencies."
+                    : $"The accounts are not both in {command.Currency}.");
+            case ProcedureStatus.InsufficientFunds:
+                return Reject(command.Id, LedgerErrorCode.InsufficientFunds,
+                    $"The source account '{command.SourceAccountId}' has insufficient funds for this transfer.");
+            case ProcedureStatus.AmountPrecision:
+                var validation = new Validation();
+                validation.Add("amount", "The amount has more fraction digits than the currency allows.");
+                return Reject(command.Id, validation.ToError());
+            default:
+                throw new InvalidOperationException($"ledger_post_transfer returned the unexpected status {outcome.Status}.");
+        }
+    }
+
+    public async Task<LedgerResult<Transfer>> GetTransferAsync(Guid transferId, CancellationToken cancellationToken = default)
+    {
+        var row = await _store.GetTransferAsync(transferId, cancellationToken).ConfigureAwait(false);
+        return row is null
+            ? LedgerResult<Transfer>.Failure(LedgerErrorCode.TransferNotFound, $"No transfer has the id {transferId}.")
+            : LedgerResult<Transfer>.Success(ToTransfer(row));
+    }
+
+    public async Task<LedgerResult<EntryPage>> ListEntriesAsync(
+        string accountId, int limit, long? beforeVersion, CancellationToken cancellationToken = default)
+    {
+        var validation = new Validation();
+        validation.AccountId("accountId", accountId);
+        if (limit is < 1 or > 1000)
+        {
+            validation.Add("limit", "The limit is 1 to 1000.");
+        }
+
+        if (beforeVersion is < 1)
+        {
+            validation.Add("before", "The cursor is a version number of 1 or more.");
+        }
+
+        if (!validation.IsValid)
+        {
+            return LedgerResult<EntryPage>.Failure(validation.ToError());
+        }
+
+        var account = await _store.GetAccountAsync(accountId, cancellationToken).ConfigureAwait(false);
+        if (account is null)
+        {
+            return AccountNotFound<EntryPage>(accountId);
+        }
+
+        // One row more than asked tells whether an older page exists.
+        var rows = await _store.ListEntriesAsync(accountId, limit + 1, beforeVersion, cancellationToken).ConfigureAwait(false);
+        var hasMore = rows.Count > limit;
+        var items = new List<Entry>(Math.Min(rows.Count, limit));
+        for (var i = 0; i < rows.Count && i < limit; i++)
+        {
+            var row = rows[i];
+            items.Add(new Entry(
+                row.AccountId, row.Version, row.TransferId,
+                new Money(row.Amount, account.Currency, account.Scale),
+                new Money(row.BalanceAfter, account.Currency, account.Scale),
+                new DateTimeOffset(row.PostedAt)));
+        }
+
+        return LedgerResult<EntryPage>.Success(new EntryPage(items, hasMore ? items[^1].Version : null));
+    }
+
+    public async Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default) =>
+        await _migrator.MigrateAsync(_options.ConnectionString, cancellationToken).ConfigureAwait(false);
+
+    internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>
+        new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);
+
+    private static ResiliencePipeline BuildPostingPipeline(RetryOptions retry, TimeProvider timeProvider, ILogger logger)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
+        if (retry.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = retry.MaxRetries,
+                Delay = retry.BaseDelay,
+                MaxDelay = retry.MaxDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<VersionConflictException>()
+                    .Handle<MySqlException>(IsRetryable),
+                OnRetry = args =>
+                {
+                    if (logger.IsEnabled(LogLevel.Debug))
+                    {
+                        Log.PostingRetry(logger, args.Context.Properties.GetValue(TransferIdKey, Guid.Empty), args.AttemptNumber + 1,
+                            args.Outcome.Exception?.GetType().Name ?? "a conflict", args.RetryDelay);
+                    }
+
+                    return default;
+                },
+            });
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Transient faults (deadlock, lock-wait time-out, lost connection) and a duplicate id inserted by a
+    /// concurrent post of the same transfer: the next attempt sees the committed transfer and replays it.</summary>
+    private static bool IsRetryable(MySqlException exception) =>
+        exception.IsTransient || exception.ErrorCode == MySqlErrorCode.DuplicateKeyEntry;
+
+    private LedgerError? ValidateTransfer(PostTransferRequest request, DateTimeOffset now)
+    {
+        var validation = new Validation();
+        if (request.Id == Guid.Empty)
+        {
+            validation.Add("id", "The transfer id cannot be the empty UUID.");
+        }
+
+        validation.AccountId("sourceAccountId", request.SourceAccountId);
+        validation.AccountId("destinationAccountId", request.DestinationAccountId);
+        if (request.SourceAccountId is not null && string.Equals(request.SourceAccountId, request.DestinationAccountId, StringComparison.Ordinal))
+        {
+            validation.Add("destinationAccountId", "The destination account must differ from the source account.");
+        }
+
+        if (Amounts.CheckTransferAmount(request.Amount) is { } amountError)
+        {
+            validation.Add("amount", amountError);
+        }
+
+        validation.Currency("currency", request.Currency, required: false);
+        validation.MaxLength("reference", request.Reference, Validation.MaxReferenceLength);
+        validation.MaxLength("postedBy", request.PostedBy, Validation.MaxActorLength);
+        validation.MaxLength("correlationId", request.CorrelationId, Validation.MaxCorrelationIdLength);
+        if (request.Timestamp is { } timestamp && timestamp > now + _options.MaxClockSkew)
+        {
+            validation.Add("timestamp", $"The timestamp is more than {_options.MaxClockSkew.TotalMinutes:0} minutes in the future.");
+        }
+
+        if (request.Timestamp is { } early && early.UtcDateTime.Year < 1970)
+        {
+            validation.Add("timestamp", "The timestamp is before 1970.");
+        }
+
+        return validation.IsValid ? null : validation.ToError();
+    }
+
+    private async Task WriteThroughAsync(BalanceSnapshot[] balances)
+    {
+        if (!_cache.IsEnabled)
+        {
+            return;
+        }
+
+        try
+        {
+            // After the commit the change stands whatever the caller does, so the cache write is not cancelled
+            // with the caller; a failure leaves the outbox row for the sweeper.
+            await _cache.SetAsync(balances, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.CacheWriteFailed(_logger, ex);
+        }
+    }
+
+    private DateTimeOffset Now() => TruncateToMicroseconds(_time.GetUtcNow());
+
+    private LedgerResult<Transfer> Reject(Guid transferId, LedgerErrorCode code, string message) =>
+        Reject(transferId, new LedgerError(code, message));
+
+    private LedgerResult<Transfer> Reject(Guid transferId, LedgerError error)
+    {
+        Log.TransferRejected(_logger, transferId, error.CodeName);
+        return LedgerResult<Transfer>.Failure(error);
+    }
+
+    private static LedgerResult<T>? InvalidAccountId<T>(string accountId)
+        where T : class
+    {
+        var validation = new Validation();
+        validation.AccountId("accountId", accountId);
+        return validation.IsValid ? null : LedgerResult<T>.Failure(validation.ToError());
+    }
+
+    private static LedgerResult<T> AccountNotFound<T>(string accountId)
+        where T : class =>
+        LedgerResult<T>.Failure(LedgerErrorCode.AccountNotFound, $"The account '{accountId}' does not exist.");
+
+    private static Account ToAccount(AccountRow row) => new(
+        row.Id,
+        new Money(row.Balance, row.Currency, row.Scale),
+        new Money(row.OverdraftLimit, row.Currency, row.Scale),
+        row.Version,
+        new DateTimeOffset(row.CreatedAt));
+
+    private static Balance ToBalance(BalanceSnapshot snapshot, BalanceSource source) => new(
+        snapshot.AccountId, new Money(snapshot.Balance, snapshot.Currency, snapshot.Scale), snapshot.Version, source);
+
+    private static Transfer ToTransfer(TransferRow row) => new(
+        row.Id,
+        row.SourceAccountId,
+        row.DestinationAccountId,
+        new Money(row.Amount, row.Currency, row.Scale),
+        new DateTimeOffset(row.ClientTimestamp ?? row.PostedAt),
+        new DateTimeOffset(row.PostedAt),
+        row.PostedBy,
+        row.CorrelationId,
+        row.Reference,
+        row.ReversalOf);
+
+    /// <summary>Another writer changed an account between this attempt's read and its guarded update.</summary>
+    private sealed class VersionConflictException : Exception
+    {
+        public VersionConflictException()
+            : base("An account's version changed between read and update.")
+        {
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using Ledger;
+using Ledger.Cache;
+using Ledger.Hosting;
+using Ledger.Migrations;
+using Ledger.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the ledger in a service collection.</summary>
+public static class LedgerServiceCollectionExtensions
+{
+    /// <summary>Registers <see cref="ILedger"/> with options bound from configuration: the <c>Ledger</c> section,
+    /// <c>ConnectionStrings:Ledger</c> and <c>ConnectionStrings:Redis</c>. Options are validated at start-up.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The application's configuration root.</param>
+    /// <returns>The service collection, for chaining.</returns>
+    public static IServiceCollection AddLedger(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<LedgerOptions>()
+            .Bind(configuration.GetSection(LedgerOptions.SectionName))
+            .Configure(options =>
+            {
+                options.ConnectionString = configuration.GetConnectionString("Ledger") ?? options.ConnectionString;
+                options.RedisConnectionString = configuration.GetConnectionString("Redis") ?? options.RedisConnectionString;
+            });
+        return AddLedgerCore(services);
+    }
+
+    /// <summary>Registers <see cref="ILedger"/> with options set in code. Options are validated at start-up.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options; at least <see cref="LedgerOptions.ConnectionString"/>.</param>
+    /// <returns>The service collection, for chaining.</returns>
+    public static IServiceCollection AddLedger(this IServiceCollection services, Action<LedgerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<LedgerOptions>().Configure(configure);
+        return AddLedgerCore(services);
+    }
+
+    private static IServiceCollection AddLedgerCore(IServiceCollection services)
+    {
+        services.AddOptions<LedgerOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LedgerOptions>, LedgerOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging();
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<LedgerOptions>>().Value;
+            return new MySqlDataSourceBuilder(options.ConnectionString)
+                .UseLoggerFactory(provider.GetService<ILoggerFactory>())
+                .Build();
+        });
+        services.TryAddSingleton(provider =>
+            new LedgerStore(provider.GetRequiredService<MySqlDataSource>()));
+        services.TryAddSingleton<CurrencyCatalog>();
+        services.TryAddSingleton<IBalanceCache>(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<LedgerOptions>>().Value;
+            return string.IsNullOrWhiteSpace(options.RedisConnectionString)
+                ? new NoBalanceCache()
+                : new RedisBalanceCache(options.RedisConnectionString, options.Cache);
+        });
+        services.TryAddSingleton<LedgerMigrator>();
+        services.TryAddSingleton<ILedger, LedgerService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MigrateOnStartupService>());
+        return services;
+    }
+}

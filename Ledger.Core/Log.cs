@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ledger;
+
+/// <summary>Every log message of the library, with stable event ids (1xxx posting, 2xxx cache, 3xxx migrations).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Information, "Transfer {TransferId} posted: {Amount} from {SourceAccountId} to {DestinationAccountId}")]
+    public static partial void TransferPosted(ILogger logger, Guid transferId, Money amount, string sourceAccountId, string destinationAccountId);
+
+    [LoggerMessage(1002, LogLevel.Information, "Transfer {TransferId} replayed: the id was posted before with the same content")]
+    public static partial void TransferReplayed(ILogger logger, Guid transferId);
+
+    [LoggerMessage(1003, LogLevel.Information, "Transfer {TransferId} rejected: {Code}")]
+    public static partial void TransferRejected(ILogger logger, Guid transferId, string code);
+
+    [LoggerMessage(1004, LogLevel.Debug, "Transfer {TransferId}: attempt {Attempt} met {Reason}; retrying in {Delay}")]
+    public static partial void PostingRetry(ILogger logger, Guid transferId, int attempt, string reason, TimeSpan delay);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Transfer {TransferId}: gave up after {Attempts} attempts that all met version conflicts")]
+    public static partial void ConcurrencyConflict(ILogger logger, Guid transferId, int attempts);
+
+    [LoggerMessage(1006, LogLevel.Information, "Account {AccountId} created in {Currency}")]
+    public static partial void AccountCreated(ILogger logger, string accountId, string currency);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Balance cache write failed after commit; the outbox keeps the change for the sweeper")]
+    public static partial void CacheWriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Balance cache read failed for {AccountId}; answering from the database")]
+    public static partial void CacheReadFailed(ILogger logger, string accountId, Exception exception);
+
+    [LoggerMessage(3001, LogLevel.Information, "Applying database migrations at start-up")]
+    public static partial void MigratingOnStartup(ILogger logger);
+
+    [LoggerMessage(3002, LogLevel.Information, "Database migrations done: {Count} scripts applied")]
+    public static partial void Migrated(ILogger logger, int count);
+}

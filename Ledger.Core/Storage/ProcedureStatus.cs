@@ -1,0 +1,17 @@
+namespace Ledger.Storage;
+
+/// <summary>The status numbers the stored procedures return (see db/procedures). Stable: never renumbered.</summary>
+internal enum ProcedureStatus
+{
+    Done = 0,
+    Replayed = 1,
+    IdempotencyConflict = 2,
+    SourceNotFound = 3,
+    DestinationNotFound = 4,
+    CurrencyMismatch = 5,
+    InsufficientFunds = 6,
+    VersionConflict = 7,
+    AmountPrecision = 8,
+    AccountExists = 9,
+    UnknownCurrency = 10,
+}

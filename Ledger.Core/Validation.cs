@@ -1,0 +1,86 @@
+using System.Text.RegularExpressions;
+
+namespace Ledger;
+
+/// <summary>Collects field errors of a request; field names are the camelCase names of the HTTP contract.</summary>
+internal sealed partial class Validation
+{
+    public const int MaxAccountIdLength = 64;
+    public const int MaxReferenceLength = 256;
+    public const int MaxActorLength = 100;
+    public const int MaxCorrelationIdLength = 64;
+
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsValid => _errors.Count == 0;
+
+    public static bool IsAccountId(string? value) => value is not null && AccountIdPattern().IsMatch(value);
+
+    public static bool IsCurrencyCode(string? value) => value is not null && CurrencyPattern().IsMatch(value);
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+        {
+            list = [];
+            _errors[field] = list;
+        }
+
+        list.Add(message);
+    }
+
+    public void AccountId(string field, string? value, bool required = true)
+    {
+        if (value is null)
+        {
+            if (required)
+            {
+                Add(field, "The account id is required.");
+            }
+
+            return;
+        }
+
+        if (!IsAccountId(value))
+        {
+            Add(field, $"An account id is 1 to {MaxAccountIdLength} characters of A-Z, a-z, 0-9, '.', '_' and '-'.");
+        }
+    }
+
+    public void Currency(string field, string? value, bool required)
+    {
+        if (value is null)
+        {
+            if (required)
+            {
+                Add(field, "The currency is required.");
+            }
+
+            return;
+        }
+
+        if (!IsCurrencyCode(value))
+        {
+            Add(field, "A currency is a three-letter ISO 4217 code in capitals, for example USD.");
+        }
+    }
+
+    public void MaxLength(string field, string? value, int maxLength)
+    {
+        if (value is not null && value.Length > maxLength)
+        {
+            Add(field, $"At most {maxLength} characters.");
+        }
+    }
+
+    public LedgerError ToError() => new(
+        LedgerErrorCode.ValidationFailed,
+        "The request is not valid: " + string.Join(" ", _errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
+        _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex AccountIdPattern();
+
+    [GeneratedRegex("^[A-Z]{3}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex CurrencyPattern();
+}

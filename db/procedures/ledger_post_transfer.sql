@@ -1,0 +1,146 @@
+-- Posts one transfer: debits the source, credits the destination, writes the transfer, its two entries and two
+-- outbox rows. Must be called inside a transaction (READ COMMITTED); the caller commits when status is 0 and
+-- rolls back otherwise. Nothing is locked while checking: each balance UPDATE is guarded by the version read,
+-- and the two accounts are updated in byte order of their ids, so opposing transfers cannot deadlock.
+--
+-- p_amount is in major units, as the caller gave it; it is converted here, exactly, to minor units of the
+-- accounts' currency (the currency is known only here when the caller leaves it out). Every stored amount is
+-- an integer in minor units.
+--
+-- Returns one row. status (stable numbers, checked in this order):
+--   1 replayed: a transfer with this id exists with the same content; its columns are returned
+--   2 idempotency conflict: a transfer with this id exists with different content
+--   3 source account not found          4 destination account not found
+--   5 currency mismatch (between the accounts, or with p_currency)
+--   8 amount has more fraction digits than the currency allows
+--   6 insufficient funds: the debit would take the source below -overdraft_limit
+--   7 version conflict: another writer changed an account since it was read; retry
+--   0 posted: the transfer's columns, and both accounts' new balances and versions
+DROP PROCEDURE IF EXISTS ledger_post_transfer;
+DELIMITER $$
+CREATE PROCEDURE ledger_post_transfer(
+    IN p_id               BINARY(16),
+    IN p_source           VARCHAR(64),
+    IN p_destination      VARCHAR(64),
+    IN p_amount           DECIMAL(18, 4),
+    IN p_currency         CHAR(3),
+    IN p_client_timestamp DATETIME(6),
+    IN p_reference        VARCHAR(256),
+    IN p_posted_by        VARCHAR(100),
+    IN p_correlation_id   VARCHAR(64),
+    IN p_posted_at        DATETIME(6))
+    MODIFIES SQL DATA
+proc: BEGIN
+    DECLARE v_src_currency CHAR(3) DEFAULT NULL;
+    DECLARE v_dst_currency CHAR(3) DEFAULT NULL;
+    DECLARE v_src_balance, v_src_limit, v_src_version BIGINT DEFAULT NULL;
+    DECLARE v_dst_balance, v_dst_version BIGINT DEFAULT NULL;
+    DECLARE v_minor_units TINYINT UNSIGNED DEFAULT NULL;
+    DECLARE v_scaled DECIMAL(24, 4);
+    DECLARE v_amount BIGINT;
+    DECLARE v_rows INT;
+
+    -- Idempotency first: a known id answers with what was posted, whatever the accounts look like now.
+    IF EXISTS (SELECT 1 FROM transfers WHERE id = p_id) THEN
+        SELECT CASE
+                   WHEN t.source_account_id = p_source
+                    AND t.destination_account_id = p_destination
+                    AND t.amount = p_amount * CASE c.minor_units WHEN 0 THEN 1 WHEN 1 THEN 10 WHEN 2 THEN 100
+                                                                  WHEN 3 THEN 1000 ELSE 10000 END
+                    AND (p_currency IS NULL OR t.currency = p_currency)
+                    AND t.client_timestamp <=> p_client_timestamp
+                    AND t.reference <=> p_reference
+                   THEN 1 ELSE 2 END AS status,
+               t.id, t.source_account_id, t.destination_account_id, t.amount, t.currency, c.minor_units,
+               t.client_timestamp, t.posted_at, t.posted_by, t.correlation_id, t.reference, t.reversal_of
+          FROM transfers t
+          JOIN currencies c ON c.code = t.currency
+         WHERE t.id = p_id;
+        LEAVE proc;
+    END IF;
+
+    SELECT currency, balance, overdraft_limit, version
+      INTO v_src_currency, v_src_balance, v_src_limit, v_src_version
+      FROM accounts WHERE id = p_source;
+    IF v_src_currency IS NULL THEN
+        SELECT 3 AS status;
+        LEAVE proc;
+    END IF;
+
+    SELECT currency, balance, version
+      INTO v_dst_currency, v_dst_balance, v_dst_version
+      FROM accounts WHERE id = p_destination;
+    IF v_dst_currency IS NULL THEN
+        SELECT 4 AS status;
+        LEAVE proc;
+    END IF;
+
+    IF v_src_currency <> v_dst_currency OR (p_currency IS NOT NULL AND p_currency <> v_src_currency) THEN
+        SELECT 5 AS status;
+        LEAVE proc;
+    END IF;
+
+    SELECT minor_units INTO v_minor_units FROM currencies WHERE code = v_src_currency;
+    SET v_scaled = p_amount * CASE v_minor_units WHEN 0 THEN 1 WHEN 1 THEN 10 WHEN 2 THEN 100
+                                                 WHEN 3 THEN 1000 ELSE 10000 END;
+    IF v_scaled <> TRUNCATE(v_scaled, 0) OR v_scaled <= 0 THEN
+        SELECT 8 AS status;
+        LEAVE proc;
+    END IF;
+    SET v_amount = CAST(v_scaled AS SIGNED);
+
+    IF v_src_balance - v_amount < -v_src_limit THEN
+        SELECT 6 AS status;
+        LEAVE proc;
+    END IF;
+
+    -- Guarded updates in a fixed order. Zero rows means another writer won: nothing of this call may stay,
+    -- so the caller rolls back (the first update may already have been applied).
+    IF CAST(p_source AS BINARY) < CAST(p_destination AS BINARY) THEN
+        UPDATE accounts SET balance = balance - v_amount, version = version + 1, updated_at = p_posted_at
+         WHERE id = p_source AND version = v_src_version;
+        SET v_rows = ROW_COUNT();
+        IF v_rows = 1 THEN
+            UPDATE accounts SET balance = balance + v_amount, version = version + 1, updated_at = p_posted_at
+             WHERE id = p_destination AND version = v_dst_version;
+            SET v_rows = ROW_COUNT();
+        END IF;
+    ELSE
+        UPDATE accounts SET balance = balance + v_amount, version = version + 1, updated_at = p_posted_at
+         WHERE id = p_destination AND version = v_dst_version;
+        SET v_rows = ROW_COUNT();
+        IF v_rows = 1 THEN
+            UPDATE accounts SET balance = balance - v_amount, version = version + 1, updated_at = p_posted_at
+             WHERE id = p_source AND version = v_src_version;
+            SET v_rows = ROW_COUNT();
+        END IF;
+    END IF;
+    IF v_rows <> 1 THEN
+        SELECT 7 AS status;
+        LEAVE proc;
+    END IF;
+
+    SET v_src_balance = v_src_balance - v_amount, v_src_version = v_src_version + 1,
+        v_dst_balance = v_dst_balance + v_amount, v_dst_version = v_dst_version + 1;
+
+    INSERT INTO transfers (id, source_account_id, destination_account_id, amount, currency, client_timestamp,
+                           posted_at, posted_by, correlation_id, reference, reversal_of)
+    VALUES (p_id, p_source, p_destination, v_amount, v_src_currency, p_client_timestamp,
+            p_posted_at, p_posted_by, p_correlation_id, p_reference, NULL);
+
+    INSERT INTO entries (account_id, account_version, transfer_id, amount, balance_after, posted_at)
+    VALUES (p_source, v_src_version, p_id, -v_amount, v_src_balance, p_posted_at),
+           (p_destination, v_dst_version, p_id, v_amount, v_dst_balance, p_posted_at);
+
+    INSERT INTO outbox (account_id, version, balance, created_at)
+    VALUES (p_source, v_src_version, v_src_balance, p_posted_at),
+           (p_destination, v_dst_version, v_dst_balance, p_posted_at);
+
+    SELECT 0 AS status, p_id AS id, p_source AS source_account_id, p_destination AS destination_account_id,
+           v_amount AS amount, v_src_currency AS currency, v_minor_units AS minor_units,
+           p_client_timestamp AS client_timestamp, p_posted_at AS posted_at, p_posted_by AS posted_by,
+           p_correlation_id AS correlation_id, p_reference AS reference, CAST(NULL AS BINARY(16)) AS reversal_of,
+           v_src_balance AS source_balance, v_src_version AS source_version,
+           v_dst_balance AS destination_balance, v_dst_version AS destination_version;
+END$$
+DELIMITER ;
