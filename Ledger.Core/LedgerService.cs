@@ -158,6 +158,14 @@ internal sealed class LedgerService : ILedger
             return LedgerResult<Transfer>.Failure(invalid);
         }
 
+        if (request.Currency is not null &&
+            await _currencies.GetScaleAsync(request.Currency, cancellationToken).ConfigureAwait(false) is null)
+        {
+            var unknown = new Validation();
+            unknown.Add("currency", $"The ledger does not know the currency '{request.Currency}'.");
+            return LedgerResult<Transfer>.Failure(unknown.ToError());
+        }
+
         var command = new PostTransferCommand(
             request.Id ?? Guid.CreateVersion7(now),
             request.SourceAccountId!,

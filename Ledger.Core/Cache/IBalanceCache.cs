@@ -9,8 +9,8 @@ internal interface IBalanceCache
     /// <summary>False when no cache is configured.</summary>
     bool IsEnabled { get; }
 
-    /// <summary>True when the cache is reachable now (for health reporting).</summary>
-    bool IsConnected { get; }
+    /// <summary>Connects when needed and asks the cache to answer; true when it did (for health reporting).</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken);
 
     /// <summary>The cached balance, or null on a miss.</summary>
     Task<BalanceSnapshot?> GetAsync(string accountId, CancellationToken cancellationToken);
@@ -24,7 +24,7 @@ internal sealed class NoBalanceCache : IBalanceCache
 {
     public bool IsEnabled => false;
 
-    public bool IsConnected => false;
+    public Task<bool> PingAsync(CancellationToken cancellationToken) => Task.FromResult(false);
 
     public Task<BalanceSnapshot?> GetAsync(string accountId, CancellationToken cancellationToken) =>
         Task.FromResult<BalanceSnapshot?>(null);

@@ -45,8 +45,19 @@ internal sealed class RedisBalanceCache : IBalanceCache, IAsyncDisposable
 
     public bool IsEnabled => true;
 
-    public bool IsConnected =>
-        _connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully && _connection.Value.Result.IsConnected;
+    public async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+            await database.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return false;
+        }
+    }
 
     public string KeyFor(string accountId) => string.Concat(_keyPrefix, "{", accountId, "}:balance");
 

@@ -25,9 +25,15 @@ internal sealed class DatabaseHealthCheck(LedgerStore store) : IHealthCheck
 /// reports Degraded, never Unhealthy.</summary>
 internal sealed class CacheHealthCheck(IBalanceCache cache) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(
-            !cache.IsEnabled ? HealthCheckResult.Healthy("No cache is configured; balances are read from the database.")
-            : cache.IsConnected ? HealthCheckResult.Healthy("The cache answers.")
-            : HealthCheckResult.Degraded("The cache is not connected; balances are read from the database."));
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!cache.IsEnabled)
+        {
+            return HealthCheckResult.Healthy("No cache is configured; balances are read from the database.");
+        }
+
+        return await cache.PingAsync(cancellationToken).ConfigureAwait(false)
+            ? HealthCheckResult.Healthy("The cache answers.")
+            : HealthCheckResult.Degraded("The cache does not answer; balances are read from the database.");
+    }
 }

@@ -5,8 +5,8 @@ using DbUp.Builder;
 using DbUp.Engine;
 using DbUp.ScriptProviders;
 using DbUp.Support;
-using Microsoft.Extensions.Logging;
 using Ledger.Migrations;
+using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
 namespace Ledger;
@@ -29,6 +29,9 @@ internal sealed class LedgerMigrator
     internal const string ProceduresJournalPrefix = "procedures/";
     internal const int MigrationsRunGroupOrder = 1;
     internal const int ProceduresRunGroupOrder = 2;
+
+    /// <summary>How long a migrator waits for another one (on another replica, say) to finish.</summary>
+    internal static readonly TimeSpan MigrationLockTimeout = TimeSpan.FromMinutes(10);
 
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
@@ -68,7 +71,8 @@ internal sealed class LedgerMigrator
     /// </summary>
     /// <param name="connectionString">A MySqlConnector connection string. The account needs DDL rights on the database (and the right to create it, if it may be missing).</param>
     /// <param name="cancellationToken">
-    /// Honoured before the run starts, while the database is being created, and between scripts; a script that
+    /// Honoured before the run starts, while the database is being created, while waiting for the lock, and
+    /// between scripts; a script that
     /// has started runs to its end, so a cancelled run also stops at a clean point.
     /// </param>
     /// <returns>The scripts applied.</returns>
@@ -236,10 +240,12 @@ internal sealed class LedgerMigrator
             using (var create = connection.CreateCommand())
             {
                 create.CommandText = "CREATE DATABASE IF NOT EXISTS " + QuoteIdentifier(database) + " CHARACTER SET utf8mb4";
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                // 0 rows: another migrator created it in the meantime.
+                if (await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
+                {
+                    MigrationLog.DatabaseCreated(logger, database);
+                }
             }
-
-            MigrationLog.DatabaseCreated(logger, database);
         }
     }
 
@@ -258,6 +264,9 @@ internal sealed class LedgerMigrator
             command.Parameters.AddWithValue("@timeout", (int)MigrationLockTimeout.TotalSeconds);
             command.CommandTimeout = 0;
             var acquired = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+
+            // Cancelling kills the query, and a killed GET_LOCK returns NULL rather than failing.
+            cancellationToken.ThrowIfCancellationRequested();
             if (acquired is not (1 or 1L))
             {
                 throw new TimeoutException($"Another migrator held the lock '{MigrationLockName(database)}' for {MigrationLockTimeout.TotalMinutes} minutes.");
@@ -283,9 +292,6 @@ internal sealed class LedgerMigrator
             // Closing the session releases the lock anyway.
         }
     }
-
-    /// <summary>How long a migrator waits for another one to finish.</summary>
-    internal static readonly TimeSpan MigrationLockTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Named locks are server-wide and at most 64 characters long.</summary>
     internal static string MigrationLockName(string database)

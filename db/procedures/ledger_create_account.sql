@@ -4,11 +4,11 @@
 DROP PROCEDURE IF EXISTS ledger_create_account;
 DELIMITER $$
 CREATE PROCEDURE ledger_create_account(
-    IN p_id              VARCHAR(64),
-    IN p_currency        CHAR(3),
+    IN p_id              VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin,
+    IN p_currency        CHAR(3) CHARACTER SET ascii COLLATE ascii_bin,
     IN p_overdraft_limit BIGINT,
-    IN p_actor           VARCHAR(100),
-    IN p_correlation_id  VARCHAR(64),
+    IN p_actor           VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+    IN p_correlation_id  VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
     IN p_now             DATETIME(6))
     MODIFIES SQL DATA
 proc: BEGIN

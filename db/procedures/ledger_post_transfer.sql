@@ -7,6 +7,9 @@
 -- accounts' currency (the currency is known only here when the caller leaves it out). Every stored amount is
 -- an integer in minor units.
 --
+-- Text parameters carry explicit character sets and binary collations: ids, currencies and references compare
+-- byte for byte (never case-insensitively), whatever the database's default collation.
+--
 -- Returns one row. status (stable numbers, checked in this order):
 --   1 replayed: a transfer with this id exists with the same content; its columns are returned
 --   2 idempotency conflict: a transfer with this id exists with different content
@@ -20,19 +23,19 @@ DROP PROCEDURE IF EXISTS ledger_post_transfer;
 DELIMITER $$
 CREATE PROCEDURE ledger_post_transfer(
     IN p_id               BINARY(16),
-    IN p_source           VARCHAR(64),
-    IN p_destination      VARCHAR(64),
+    IN p_source           VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin,
+    IN p_destination      VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin,
     IN p_amount           DECIMAL(18, 4),
-    IN p_currency         CHAR(3),
+    IN p_currency         CHAR(3) CHARACTER SET ascii COLLATE ascii_bin,
     IN p_client_timestamp DATETIME(6),
-    IN p_reference        VARCHAR(256),
-    IN p_posted_by        VARCHAR(100),
-    IN p_correlation_id   VARCHAR(64),
+    IN p_reference        VARCHAR(256) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+    IN p_posted_by        VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+    IN p_correlation_id   VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
     IN p_posted_at        DATETIME(6))
     MODIFIES SQL DATA
 proc: BEGIN
-    DECLARE v_src_currency CHAR(3) DEFAULT NULL;
-    DECLARE v_dst_currency CHAR(3) DEFAULT NULL;
+    DECLARE v_src_currency CHAR(3) CHARACTER SET ascii COLLATE ascii_bin DEFAULT NULL;
+    DECLARE v_dst_currency CHAR(3) CHARACTER SET ascii COLLATE ascii_bin DEFAULT NULL;
     DECLARE v_src_balance, v_src_limit, v_src_version BIGINT DEFAULT NULL;
     DECLARE v_dst_balance, v_dst_version BIGINT DEFAULT NULL;
     DECLARE v_minor_units TINYINT UNSIGNED DEFAULT NULL;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit tests (no servers), integration tests and HTTP tests against real MariaDB and
+# Redis. When LEDGER_TEST_MYSQL / LEDGER_TEST_REDIS are not set, it first installs (if missing) and starts local
+# servers with scripts/servers-up.sh. Extra arguments go to `dotnet test` (for example --filter).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+if [[ -z "${LEDGER_TEST_MYSQL:-}" || -z "${LEDGER_TEST_REDIS:-}" ]]; then
+  eval "$(bash scripts/servers-up.sh --print-env)"
+fi
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Ledger.sln -c "${CONFIGURATION:-Release}" "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line over all test assemblies, from dotnet test's per-assembly summaries.
+awk '
+  /(Passed|Failed)! +- +Failed: / {
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:")  { failed  += $(i + 1) + 0 }
+      if ($i == "Passed:")  { passed  += $(i + 1) + 0 }
+      if ($i == "Skipped:") { skipped += $(i + 1) + 0 }
+    }
+    assemblies++
+  }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped;
+        if (assemblies == 0) { print "test.sh: no test assembly reported a result" > "/dev/stderr"; exit 1 } }
+' "$log" || status=1
+exit "$status"

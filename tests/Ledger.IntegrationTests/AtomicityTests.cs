@@ -1,0 +1,72 @@
+using MySqlConnector;
+
+namespace Ledger.IntegrationTests;
+
+public sealed class AtomicityTests(LedgerFixture fixture) : IClassFixture<LedgerFixture>
+{
+    [Fact]
+    public async Task PostTransfer_FailureAfterFirstBalanceUpdate_LeavesBalancesEntriesAndTransfersAsTheyWere()
+    {
+        var source = await fixture.CreateFundedAccountAsync(100m, label: "atom-src");
+        var destination = await fixture.CreateAccountAsync(label: "atom-dst");
+        // The procedure updates the two accounts in byte order of their ids; the fault strikes the second update,
+        // and only after checking that the first one has been applied in the same transaction.
+        var (first, second) = string.CompareOrdinal(source, destination) < 0 ? (source, destination) : (destination, source);
+        var firstVersionAfter = (await fixture.AccountStateAsync(first)).Version + 1;
+        var trigger = $"trg_test_fault_{Guid.NewGuid():N}";
+        await fixture.ExecuteAsync($"""
+            CREATE TRIGGER {trigger} BEFORE UPDATE ON accounts FOR EACH ROW
+            BEGIN
+              IF NEW.id = '{second}' THEN
+                IF (SELECT version FROM accounts WHERE id = '{first}') = {firstVersionAfter} THEN
+                  SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected fault after the first balance update', MYSQL_ERRNO = 50999;
+                ELSE
+                  SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the first balance update was not applied', MYSQL_ERRNO = 50998;
+                END IF;
+              END IF;
+            END
+            """);
+        var before = await SnapshotAsync(source, destination);
+        var id = Guid.CreateVersion7();
+
+        try
+        {
+            var exception = await Assert.ThrowsAsync<MySqlException>(() => fixture.Ledger.PostTransferAsync(new PostTransferRequest
+            {
+                Id = id, SourceAccountId = source, DestinationAccountId = destination, Amount = 30m,
+            }));
+
+            Assert.Equal(50999, exception.Number);
+        }
+        finally
+        {
+            await fixture.ExecuteAsync($"DROP TRIGGER IF EXISTS {trigger}");
+        }
+
+        Assert.Equal(before, await SnapshotAsync(source, destination));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM entries WHERE transfer_id = @id", ("@id", id.ToByteArray(bigEndian: true))));
+
+        // With the fault gone the same transfer posts normally: nothing of the failed attempt was left behind.
+        var retried = await fixture.Ledger.PostTransferAsync(new PostTransferRequest
+        {
+            Id = id, SourceAccountId = source, DestinationAccountId = destination, Amount = 30m,
+        });
+        Assert.True(retried.IsSuccess, retried.ToString());
+        Assert.False(retried.Replayed);
+        Assert.Equal((7000L, 2L, 2L), await fixture.AccountStateAsync(source));
+    }
+
+    private async Task<object> SnapshotAsync(string source, string destination) => new
+    {
+        Source = await fixture.AccountStateAsync(source),
+        Destination = await fixture.AccountStateAsync(destination),
+        Transfers = await fixture.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM transfers WHERE source_account_id IN (@a, @b) OR destination_account_id IN (@a, @b)",
+            ("@a", source), ("@b", destination)),
+        Outbox = await fixture.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM outbox WHERE account_id IN (@a, @b)", ("@a", source), ("@b", destination)),
+    };
+}

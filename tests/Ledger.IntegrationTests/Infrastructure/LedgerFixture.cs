@@ -1,0 +1,149 @@
+using Ledger.Cache;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace Ledger.IntegrationTests.Infrastructure;
+
+/// <summary>A ledger wired exactly as a host wires it (AddLedger), against the real test database and Redis, with a
+/// key prefix of its own so no two fixtures see each other's cache entries.</summary>
+public sealed class LedgerFixture : IAsyncLifetime
+{
+    public const string DatabaseName = "ledger_it_core";
+
+    private readonly List<ServiceProvider> _providers = [];
+
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    public string RedisConnectionString { get; private set; } = string.Empty;
+
+    public string KeyPrefix { get; } = $"test:{Guid.NewGuid():N}:";
+
+    public ILedger Ledger { get; private set; } = null!;
+
+    public IConnectionMultiplexer Redis { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var servers = await TestServers.GetAsync();
+        ConnectionString = await TestDatabase.GetAsync(DatabaseName);
+        RedisConnectionString = servers.Redis;
+        Redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
+        Ledger = CreateLedger();
+    }
+
+    /// <summary>Another ledger over the same database, optionally with other options (a different Redis, retries).</summary>
+    public ILedger CreateLedger(Action<LedgerOptions>? configure = null, TimeProvider? timeProvider = null) =>
+        CreateServices(configure, timeProvider).GetRequiredService<ILedger>();
+
+    public ServiceProvider CreateServices(Action<LedgerOptions>? configure = null, TimeProvider? timeProvider = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        if (timeProvider is not null)
+        {
+            services.AddSingleton(timeProvider);
+        }
+
+        services.AddLedger(options =>
+        {
+            options.ConnectionString = ConnectionString;
+            options.RedisConnectionString = RedisConnectionString;
+            options.Cache.KeyPrefix = KeyPrefix;
+            configure?.Invoke(options);
+        });
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        lock (_providers)
+        {
+            _providers.Add(provider);
+        }
+
+        return provider;
+    }
+
+    public string CacheKey(string accountId) => $"{KeyPrefix}{{{accountId}}}:balance";
+
+    public async Task<string> CreateAccountAsync(string currency = "USD", decimal overdraftLimit = 0m, string label = "acct")
+    {
+        var result = await Ledger.CreateAccountAsync(new CreateAccountRequest
+        {
+            Id = Ids.Account(label),
+            Currency = currency,
+            OverdraftLimit = overdraftLimit,
+            Actor = "test",
+        });
+        Assert.True(result.IsSuccess, result.ToString());
+        return result.Value!.Id;
+    }
+
+    /// <summary>An account holding <paramref name="amount"/>, funded from a fresh account allowed to overdraw.</summary>
+    public async Task<string> CreateFundedAccountAsync(decimal amount, string currency = "USD", string label = "funded")
+    {
+        var bank = await CreateAccountAsync(currency, overdraftLimit: 1_000_000_000m, label: "bank");
+        var account = await CreateAccountAsync(currency, label: label);
+        var posted = await Ledger.PostTransferAsync(new PostTransferRequest
+        {
+            SourceAccountId = bank,
+            DestinationAccountId = account,
+            Amount = amount,
+            PostedBy = "test",
+        });
+        Assert.True(posted.IsSuccess, posted.ToString());
+        return account;
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = new MySqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var result = await command.ExecuteScalarAsync();
+        return (T)Convert.ChangeType(result!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = new MySqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The database's own view of an account: balance, version, and how many entries it has.</summary>
+    public async Task<(long Balance, long Version, long Entries)> AccountStateAsync(string accountId)
+    {
+        await using var connection = new MySqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(
+            "SELECT a.balance, a.version, (SELECT COUNT(*) FROM entries e WHERE e.account_id = a.id) " +
+            "FROM accounts a WHERE a.id = @id", connection);
+        command.Parameters.AddWithValue("@id", accountId);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), $"account {accountId} not found");
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var provider in _providers)
+        {
+            await provider.DisposeAsync();
+        }
+
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+    }
+}

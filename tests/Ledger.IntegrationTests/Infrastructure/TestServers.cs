@@ -1,0 +1,55 @@
+using DotNet.Testcontainers.Builders;
+using MySqlConnector;
+using Testcontainers.MySql;
+using Testcontainers.Redis;
+
+namespace Ledger.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Finds the MariaDB/MySQL and Redis servers the tests run against: <c>LEDGER_TEST_MYSQL</c> and
+/// <c>LEDGER_TEST_REDIS</c> when set (scripts/test.sh sets them after starting local servers); otherwise, where a
+/// Docker engine answers, MySQL 8.0 and Redis containers; otherwise the tests fail and name the command to run.
+/// </summary>
+public static class TestServers
+{
+    public const string MySqlVariable = "LEDGER_TEST_MYSQL";
+    public const string RedisVariable = "LEDGER_TEST_REDIS";
+
+    public const string HowToStart =
+        "No test servers. Run the tests with `bash scripts/test.sh` (it installs and starts local MariaDB and Redis), " +
+        "or start them with `bash scripts/servers-up.sh` and then `eval \"$(bash scripts/servers-up.sh --print-env)\"` " +
+        $"to set {MySqlVariable} and {RedisVariable}; a Docker engine, where there is one, is used instead.";
+
+    private static readonly Lazy<Task<Endpoints>> Shared = new(StartAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The server connection strings; the MySQL one names a user that may create <c>ledger%</c> databases.</summary>
+    public sealed record Endpoints(string MySql, string Redis, bool FromContainers);
+
+    public static Task<Endpoints> GetAsync() => Shared.Value;
+
+    private static async Task<Endpoints> StartAsync()
+    {
+        var mysql = Environment.GetEnvironmentVariable(MySqlVariable);
+        var redis = Environment.GetEnvironmentVariable(RedisVariable);
+        if (!string.IsNullOrWhiteSpace(mysql) && !string.IsNullOrWhiteSpace(redis))
+        {
+            return new Endpoints(mysql, redis, FromContainers: false);
+        }
+
+        MySqlContainer mysqlContainer;
+        RedisContainer redisContainer;
+        try
+        {
+            mysqlContainer = new MySqlBuilder("mysql:8.0").WithUsername("root").WithPassword("ledger-test").Build();
+            redisContainer = new RedisBuilder("redis:7.0").Build();
+        }
+        catch (DockerUnavailableException ex)
+        {
+            throw new InvalidOperationException(HowToStart, ex);
+        }
+
+        await Task.WhenAll(mysqlContainer.StartAsync(), redisContainer.StartAsync());
+        var builder = new MySqlConnectionStringBuilder(mysqlContainer.GetConnectionString()) { Database = "ledger" };
+        return new Endpoints(builder.ConnectionString, redisContainer.GetConnectionString(), FromContainers: true);
+    }
+}
