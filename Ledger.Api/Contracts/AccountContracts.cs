@@ -14,7 +14,7 @@ public sealed class CreateAccountBody
     public string? Currency { get; init; }
 
     /// <summary>How far below zero the balance may go, in major units. Default 0: no overdraft.</summary>
-    /// <example>0</example>
+    /// <example>1000</example>
     public decimal? OverdraftLimit { get; init; }
 }
 
