@@ -47,7 +47,7 @@ internal static class HostSetup
         });
         // Binding failures throw, so the exception handler can answer them as problem+json naming the field.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = StampCodeAndCorrelation);
         services.AddExceptionHandler<ExceptionProblems>();
 
         services.AddHealthChecks().AddLedgerChecks("ready");
@@ -78,6 +78,38 @@ internal static class HostSetup
             ResponseWriter = WriteHealthAsync,
         }).WithTags("Health");
         return app;
+    }
+
+    /// <summary>Problems the framework writes itself (415 for a body that is not JSON, 404 for an unknown route,
+    /// 405) get a <c>code</c> and the correlation id too, like every problem the endpoints write.</summary>
+    private static void StampCodeAndCorrelation(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (!problem.Extensions.ContainsKey("code"))
+        {
+            var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+            problem.Extensions["code"] = status switch
+            {
+                StatusCodes.Status415UnsupportedMediaType => Problems.ValidationFailed,
+                StatusCodes.Status404NotFound => Problems.NotFound,
+                StatusCodes.Status405MethodNotAllowed => Problems.MethodNotAllowed,
+                >= 500 => Problems.InternalError,
+                _ => Problems.ValidationFailed,
+            };
+            if (status == StatusCodes.Status415UnsupportedMediaType)
+            {
+                problem.Detail = "The body must be JSON (Content-Type: application/json).";
+                problem.Extensions["errors"] = new Dictionary<string, string[]>(StringComparer.Ordinal)
+                {
+                    ["body"] = ["The body must be JSON (Content-Type: application/json)."],
+                };
+            }
+        }
+
+        if (!problem.Extensions.ContainsKey("correlationId") && CorrelationId.Get(context.HttpContext) is { } correlationId)
+        {
+            problem.Extensions["correlationId"] = correlationId;
+        }
     }
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)

@@ -51,8 +51,13 @@ internal static class AccountsApi
     }
 
     private static async Task<Results<Created<AccountResponse>, ProblemHttpResult>> CreateAccountAsync(
-        CreateAccountBody body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        CreateAccountBody? body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
     {
+        if (body is null)
+        {
+            return Problems.Validation(context, "body", "A JSON body is required.");
+        }
+
         var result = await ledger.CreateAccountAsync(
             new CreateAccountRequest
             {

@@ -39,8 +39,13 @@ internal static class TransfersApi
     }
 
     private static async Task<Results<Created<TransferResponse>, Ok<TransferResponse>, ProblemHttpResult>> PostTransferAsync(
-        PostTransferBody body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        PostTransferBody? body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
     {
+        if (body is null)
+        {
+            return Problems.Validation(context, "body", "A JSON body is required.");
+        }
+
         if (body.Amount is null)
         {
             return Problems.Validation(context, "amount", "The amount is required.");

@@ -39,13 +39,6 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult FromBadRequest(HttpContext context, BadHttpRequestException exception)
     {
-        if (exception.StatusCode == StatusCodes.Status415UnsupportedMediaType)
-        {
-            return Problems.Create(context, exception.StatusCode, "validation_failed",
-                "The body must be JSON (Content-Type: application/json).",
-                new Dictionary<string, string[]>(StringComparer.Ordinal) { ["body"] = ["The body must be JSON."] });
-        }
-
         if (exception.InnerException is JsonException json)
         {
             // A value of the wrong type names its field; broken JSON is a fault of the whole body.

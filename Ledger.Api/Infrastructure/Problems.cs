@@ -7,6 +7,9 @@ namespace Ledger.Api.Infrastructure;
 /// <summary>Turns ledger refusals and request faults into problem+json with a stable <c>code</c>.</summary>
 internal static class Problems
 {
+    public const string ValidationFailed = "validation_failed";
+    public const string NotFound = "not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
     public const string DatabaseUnavailable = "database_unavailable";
     public const string Unauthorized = "unauthorized";
     public const string Forbidden = "forbidden";
@@ -73,6 +76,8 @@ internal static class Problems
         DatabaseUnavailable => "The database is unavailable.",
         Unauthorized => "An API key is required.",
         Forbidden => "The API key lacks the role for this.",
+        NotFound => "There is nothing at this address.",
+        MethodNotAllowed => "The method is not allowed here.",
         _ => "The request failed.",
     };
 }
