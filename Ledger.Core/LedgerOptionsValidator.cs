@@ -45,9 +45,27 @@ internal sealed class LedgerOptionsValidator : IValidateOptions<LedgerOptions>
             failures.Add("Ledger:Cache:OperationTimeout must be above zero and at most 30 seconds.");
         }
 
-        if (options.MaxClockSkew < TimeSpan.Zero)
+        if (options.MaxClockSkew < TimeSpan.Zero || options.MaxClockSkew > TimeSpan.FromDays(1))
         {
-            failures.Add("Ledger:MaxClockSkew cannot be negative.");
+            failures.Add("Ledger:MaxClockSkew must be from zero to one day.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.RedisConnectionString))
+        {
+            try
+            {
+                StackExchange.Redis.ConfigurationOptions.Parse(options.RedisConnectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                failures.Add($"ConnectionStrings:Redis is not a valid connection string: {ex.Message}");
+            }
+        }
+
+        if (options.Cache.KeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            // The account id in braces is each key's Redis Cluster hash tag; braces in the prefix would take its place.
+            failures.Add("Ledger:Cache:KeyPrefix cannot contain '{' or '}'.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -353,9 +353,10 @@ internal sealed class LedgerService : ILedger
         validation.MaxLength("reference", request.Reference, Validation.MaxReferenceLength);
         validation.MaxLength("postedBy", request.PostedBy, Validation.MaxActorLength);
         validation.MaxLength("correlationId", request.CorrelationId, Validation.MaxCorrelationIdLength);
-        if (request.Timestamp is { } timestamp && timestamp > now + _options.MaxClockSkew)
+        // Compared as stored: both sides truncated to microseconds.
+        if (request.Timestamp is { } timestamp && TruncateToMicroseconds(timestamp) > now + _options.MaxClockSkew)
         {
-            validation.Add("timestamp", $"The timestamp is more than {_options.MaxClockSkew.TotalMinutes:0} minutes in the future.");
+            validation.Add("timestamp", $"The timestamp is more than {_options.MaxClockSkew} (hh:mm:ss) in the future.");
         }
 
         if (request.Timestamp is { } early && early.UtcDateTime.Year < 1970)

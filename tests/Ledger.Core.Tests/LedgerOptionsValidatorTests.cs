@@ -31,6 +31,8 @@ public sealed class LedgerOptionsValidatorTests
         ["empty DefaultActor"] = (o => o.DefaultActor = "", "DefaultActor"),
         ["DefaultActor of 101 characters"] = (o => o.DefaultActor = new string('a', 101), "DefaultActor"),
         ["negative MaxClockSkew"] = (o => o.MaxClockSkew = TimeSpan.FromSeconds(-1), "MaxClockSkew"),
+        ["MaxClockSkew over a day"] = (o => o.MaxClockSkew = TimeSpan.FromDays(1).Add(TimeSpan.FromTicks(1)), "MaxClockSkew"),
+        ["KeyPrefix with a hash tag"] = (o => o.Cache.KeyPrefix = "{app}:", "KeyPrefix"),
     };
 
     public static TheoryData<string> InvalidSettingRows => new(InvalidSettings.Keys);
