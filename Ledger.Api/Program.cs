@@ -8,6 +8,7 @@ var app = builder.Build();
 app.UseLedgerApi();
 app.MapAccountsApi();
 app.MapTransfersApi();
+app.MapAdminApi();
 app.MapLedgerHealth();
 
 await app.RunAsync();

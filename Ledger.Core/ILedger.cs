@@ -32,6 +32,18 @@ public interface ILedger
     /// <param name="cancellationToken">Cancels the call; once the commit has been sent the outcome stands.</param>
     Task<LedgerResult<Transfer>> PostTransferAsync(PostTransferRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Reverses a posted transfer once: posts the compensating transfer (same amount, accounts swapped) linked
+    /// to it. Idempotent by the reversal's id; a second reversal of the same transfer is <see cref="LedgerErrorCode.AlreadyReversed"/>.</summary>
+    /// <param name="request">The reversal.</param>
+    /// <param name="cancellationToken">Cancels the call; once the commit has been sent the outcome stands.</param>
+    Task<LedgerResult<Transfer>> ReverseTransferAsync(ReverseTransferRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes an account's overdraft limit and records the change, with who and the correlation id, in the
+    /// audit log.</summary>
+    /// <param name="request">The change.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<LedgerResult<Account>> SetOverdraftLimitAsync(SetOverdraftLimitRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Reads a posted transfer.</summary>
     /// <param name="transferId">The transfer id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -44,6 +56,14 @@ public interface ILedger
     /// previous page; null for the newest page.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     Task<LedgerResult<EntryPage>> ListEntriesAsync(string accountId, int limit, long? beforeVersion, CancellationToken cancellationToken = default);
+
+    /// <summary>Checks that the ledger adds up, a page of accounts and transfers at a time: per currency the balances
+    /// sum to zero; each account's balance is the sum of its entries, its version their count, and its last entry's
+    /// balance-after its balance; each transfer has exactly two entries, on its two accounts, that cancel; and the
+    /// cache holds no balance that differs from the database's at the same version.</summary>
+    /// <param name="maxMismatches">Report at most this many mismatches (the check still runs to the end).</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    Task<IntegrityReport> VerifyAsync(int maxMismatches = 100, CancellationToken cancellationToken = default);
 
     /// <summary>Brings the database schema and stored procedures up to date (safe to run at every start).</summary>
     /// <param name="cancellationToken">Cancels the call before it starts.</param>

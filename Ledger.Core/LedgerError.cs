@@ -42,6 +42,7 @@ public sealed class LedgerError
         LedgerErrorCode.IdempotencyConflict => "idempotency_conflict",
         LedgerErrorCode.ConcurrencyConflict => "concurrency_conflict",
         LedgerErrorCode.AccountExists => "account_exists",
+        LedgerErrorCode.AlreadyReversed => "already_reversed",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown ledger error code."),
     };
 

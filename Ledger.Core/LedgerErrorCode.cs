@@ -29,4 +29,7 @@ public enum LedgerErrorCode
 
     /// <summary><c>account_exists</c>: an account with the requested id already exists.</summary>
     AccountExists = 8,
+
+    /// <summary><c>already_reversed</c>: the transfer has been reversed already; a transfer is reversed at most once.</summary>
+    AlreadyReversed = 9,
 }

@@ -23,8 +23,8 @@ public sealed class LedgerResult<T>
     /// <summary>Why the request was refused; set when <see cref="IsSuccess"/> is false.</summary>
     public LedgerError? Error { get; }
 
-    /// <summary>True when the request was a repeat of an earlier one with the same id and content, and the value is
-    /// the original outcome rather than a new change.</summary>
+    /// <summary>True when the request was a repeat of an earlier one with the same id and content, and the outcome
+    /// (a value, or a refusal that depended on the ledger's state) is the original one rather than a new decision.</summary>
     public bool Replayed { get; }
 
     /// <summary>True when the operation produced a value.</summary>
@@ -43,10 +43,11 @@ public sealed class LedgerResult<T>
 
     /// <summary>A refused result.</summary>
     /// <param name="error">Why it was refused.</param>
-    internal static LedgerResult<T> Failure(LedgerError error)
+    /// <param name="replayed">Whether the refusal is the recorded outcome of an earlier identical request.</param>
+    internal static LedgerResult<T> Failure(LedgerError error, bool replayed = false)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return new(null, error, false);
+        return new(null, error, replayed);
     }
 
     /// <summary>A refused result.</summary>
@@ -55,5 +56,6 @@ public sealed class LedgerResult<T>
     internal static LedgerResult<T> Failure(LedgerErrorCode code, string message) => Failure(new LedgerError(code, message));
 
     /// <inheritdoc />
-    public override string ToString() => IsSuccess ? $"Success({Value}{(Replayed ? ", replayed" : "")})" : $"Failure({Error})";
+    public override string ToString() =>
+        (IsSuccess ? $"Success({Value}" : $"Failure({Error}") + (Replayed ? ", replayed)" : ")");
 }

@@ -1,6 +1,7 @@
 using Ledger.Cache;
 using Ledger.Migrations;
 using Ledger.Storage;
+using Ledger.Verification;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -19,9 +20,11 @@ internal sealed class LedgerService : ILedger
     private readonly CurrencyCatalog _currencies;
     private readonly IBalanceCache _cache;
     private readonly LedgerMigrator _migrator;
+    private readonly LedgerVerifier _verifier;
     private readonly TimeProvider _time;
     private readonly LedgerOptions _options;
     private readonly ILogger<LedgerService> _logger;
+    private readonly LedgerMetrics _metrics;
     private readonly ResiliencePipeline _postingPipeline;
 
     public LedgerService(
@@ -29,18 +32,22 @@ internal sealed class LedgerService : ILedger
         CurrencyCatalog currencies,
         IBalanceCache cache,
         LedgerMigrator migrator,
+        LedgerVerifier verifier,
         TimeProvider timeProvider,
         IOptions<LedgerOptions> options,
+        LedgerMetrics metrics,
         ILogger<LedgerService> logger)
     {
         _store = store;
         _currencies = currencies;
         _cache = cache;
         _migrator = migrator;
+        _verifier = verifier;
         _time = timeProvider;
         _options = options.Value;
         _logger = logger;
-        _postingPipeline = BuildPostingPipeline(_options.Retry, timeProvider, logger);
+        _metrics = metrics;
+        _postingPipeline = BuildPostingPipeline(_options.Retry, timeProvider, metrics, logger);
     }
 
     public async Task<LedgerResult<Account>> CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken = default)
@@ -174,10 +181,104 @@ internal sealed class LedgerService : ILedger
             request.Currency,
             request.Timestamp is { } timestamp ? TruncateToMicroseconds(timestamp).UtcDateTime : null,
             request.Reference,
+            ReversalOf: null,
             request.PostedBy ?? _options.DefaultActor,
             request.CorrelationId,
             now.UtcDateTime);
+        return await PostAsync(command, cancellationToken).ConfigureAwait(false);
+    }
 
+    public async Task<LedgerResult<Transfer>> ReverseTransferAsync(ReverseTransferRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var validation = new Validation();
+        if (request.TransferId == Guid.Empty)
+        {
+            validation.Add("transferId", "The transfer id cannot be the empty UUID.");
+        }
+
+        if (request.Id == Guid.Empty)
+        {
+            validation.Add("id", "The reversal id cannot be the empty UUID.");
+        }
+
+        validation.MaxLength("reference", request.Reference, Validation.MaxReferenceLength);
+        validation.MaxLength("postedBy", request.PostedBy, Validation.MaxActorLength);
+        validation.MaxLength("correlationId", request.CorrelationId, Validation.MaxCorrelationIdLength);
+        if (!validation.IsValid)
+        {
+            return LedgerResult<Transfer>.Failure(validation.ToError());
+        }
+
+        var original = await _store.GetTransferAsync(request.TransferId, cancellationToken).ConfigureAwait(false);
+        if (original is null)
+        {
+            return LedgerResult<Transfer>.Failure(LedgerErrorCode.TransferNotFound, $"No transfer has the id {request.TransferId}.");
+        }
+
+        // The mirror image of the original: same amount, accounts swapped. Without an id of the caller's the
+        // reversal's id is derived from the original's, so a retry without an id is recognised as the same reversal.
+        var now = Now();
+        var command = new PostTransferCommand(
+            request.Id ?? Uuids.ReversalIdOf(request.TransferId),
+            original.DestinationAccountId,
+            original.SourceAccountId,
+            Amounts.ToMajor(original.Amount, original.Scale),
+            original.Currency,
+            ClientTimestamp: null,
+            request.Reference,
+            original.Id,
+            request.PostedBy ?? _options.DefaultActor,
+            request.CorrelationId,
+            now.UtcDateTime);
+        return await PostAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<LedgerResult<Account>> SetOverdraftLimitAsync(SetOverdraftLimitRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var validation = new Validation();
+        validation.AccountId("accountId", request.AccountId);
+        validation.MaxLength("actor", request.Actor, Validation.MaxActorLength);
+        validation.MaxLength("correlationId", request.CorrelationId, Validation.MaxCorrelationIdLength);
+        if (request.OverdraftLimit < 0m)
+        {
+            validation.Add("overdraftLimit", "The overdraft limit cannot be negative.");
+        }
+
+        if (!validation.IsValid)
+        {
+            return LedgerResult<Account>.Failure(validation.ToError());
+        }
+
+        // The currency never changes, so reading it first and converting the limit is safe without a lock.
+        var account = await _store.GetAccountAsync(request.AccountId!, cancellationToken).ConfigureAwait(false);
+        if (account is null)
+        {
+            return AccountNotFound<Account>(request.AccountId!);
+        }
+
+        if (!Amounts.TryToMinor(request.OverdraftLimit, account.Scale, out var limit))
+        {
+            validation.Add("overdraftLimit", $"The overdraft limit must have at most {account.Scale} fraction digits and be below {Amounts.MaxMajorAmount}.");
+            return LedgerResult<Account>.Failure(validation.ToError());
+        }
+
+        var updated = await _store.SetOverdraftLimitAsync(
+            account.Id, limit, request.Actor ?? _options.DefaultActor, request.CorrelationId, Now().UtcDateTime,
+            cancellationToken).ConfigureAwait(false);
+        if (updated is null)
+        {
+            return AccountNotFound<Account>(request.AccountId!);
+        }
+
+        Log.OverdraftLimitChanged(_logger, updated.Id, account.OverdraftLimit, updated.OverdraftLimit);
+        return LedgerResult<Account>.Success(ToAccount(updated));
+    }
+
+    /// <summary>Posts through the procedure with retries, writes the cache through, and maps the outcome.</summary>
+    private async Task<LedgerResult<Transfer>> PostAsync(PostTransferCommand command, CancellationToken cancellationToken)
+    {
         PostTransferOutcome outcome;
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(TransferIdKey, command.Id);
@@ -194,20 +295,23 @@ internal sealed class LedgerService : ILedger
         }
         catch (VersionConflictException)
         {
+            _metrics.ConcurrencyConflict();
             Log.ConcurrencyConflict(_logger, command.Id, _options.Retry.MaxRetries + 1);
-            return Reject(command.Id, LedgerErrorCode.ConcurrencyConflict,
-                "Other writers changed these accounts on every attempt; retry with the same transfer id.");
+            return Reject(command.Id, new LedgerError(LedgerErrorCode.ConcurrencyConflict,
+                "Other writers changed these accounts on every attempt; retry with the same transfer id."), replayed: false);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
 
+        var replayed = outcome.Replayed;
         switch (outcome.Status)
         {
             case ProcedureStatus.Done:
                 await WriteThroughAsync([outcome.Source!.Value, outcome.Destination!.Value]).ConfigureAwait(false);
                 var posted = ToTransfer(outcome.Transfer!);
+                _metrics.Posted();
                 Log.TransferPosted(_logger, posted.Id, posted.Amount, posted.SourceAccountId, posted.DestinationAccountId);
                 return LedgerResult<Transfer>.Success(posted);
             case ProcedureStatus.Replayed:
@@ -215,22 +319,27 @@ internal sealed class LedgerService : ILedger
                 return LedgerResult<Transfer>.Success(ToTransfer(outcome.Transfer!), replayed: true);
             case ProcedureStatus.IdempotencyConflict:
                 return Reject(command.Id, LedgerErrorCode.IdempotencyConflict,
-                    $"Transfer {command.Id} was posted before with different content.");
+                    $"Transfer id {command.Id} was used before for a request with different content.", replayed: false);
             case ProcedureStatus.SourceNotFound:
-                return Reject(command.Id, LedgerErrorCode.AccountNotFound, $"The source account '{command.SourceAccountId}' does not exist.");
+                return Reject(command.Id, LedgerErrorCode.AccountNotFound, $"The source account '{command.SourceAccountId}' does not exist.", replayed);
             case ProcedureStatus.DestinationNotFound:
-                return Reject(command.Id, LedgerErrorCode.AccountNotFound, $"The destination account '{command.DestinationAccountId}' does not exist.");
+                return Reject(command.Id, LedgerErrorCode.AccountNotFound, $"The destination account '{command.DestinationAccountId}' does not exist.", replayed);
             case ProcedureStatus.CurrencyMismatch:
                 return Reject(command.Id, LedgerErrorCode.CurrencyMismatch, command.Currency is null
                     ? "The source and destination accounts are in different currencies."
-                    : $"The accounts are not both in {command.Currency}.");
+                    : $"The accounts are not both in {command.Currency}.", replayed);
             case ProcedureStatus.InsufficientFunds:
                 return Reject(command.Id, LedgerErrorCode.InsufficientFunds,
-                    $"The source account '{command.SourceAccountId}' has insufficient funds for this transfer.");
+                    $"The source account '{command.SourceAccountId}' has insufficient funds for this transfer.", replayed);
             case ProcedureStatus.AmountPrecision:
                 var validation = new Validation();
                 validation.Add("amount", "The amount has more fraction digits than the currency allows.");
-                return Reject(command.Id, validation.ToError());
+                return Reject(command.Id, validation.ToError(), replayed: false);
+            case ProcedureStatus.TransferToReverseNotFound:
+                return Reject(command.Id, LedgerErrorCode.TransferNotFound, $"No transfer has the id {command.ReversalOf}.", replayed: false);
+            case ProcedureStatus.AlreadyReversed:
+                return Reject(command.Id, LedgerErrorCode.AlreadyReversed,
+                    $"Transfer {command.ReversalOf} has been reversed already; a transfer is reversed at most once.", replayed: false);
             default:
                 throw new InvalidOperationException($"ledger_post_transfer returned the unexpected status {outcome.Status}.");
         }
@@ -287,13 +396,19 @@ internal sealed class LedgerService : ILedger
         return LedgerResult<EntryPage>.Success(new EntryPage(items, hasMore ? items[^1].Version : null));
     }
 
+    public Task<IntegrityReport> VerifyAsync(int maxMismatches = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxMismatches);
+        return _verifier.VerifyAsync(maxMismatches, cancellationToken);
+    }
+
     public async Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default) =>
         await _migrator.MigrateAsync(_options.ConnectionString, cancellationToken).ConfigureAwait(false);
 
     internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>
         new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);
 
-    private static ResiliencePipeline BuildPostingPipeline(RetryOptions retry, TimeProvider timeProvider, ILogger logger)
+    private static ResiliencePipeline BuildPostingPipeline(RetryOptions retry, TimeProvider timeProvider, LedgerMetrics metrics, ILogger logger)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
         if (retry.MaxRetries > 0)
@@ -310,12 +425,16 @@ internal sealed class LedgerService : ILedger
                     .Handle<MySqlException>(IsRetryable),
                 OnRetry = args =>
                 {
-                    if (logger.IsEnabled(LogLevel.Debug))
+                    var reason = args.Outcome.Exception switch
                     {
-                        Log.PostingRetry(logger, args.Context.Properties.GetValue(TransferIdKey, Guid.Empty), args.AttemptNumber + 1,
-                            args.Outcome.Exception?.GetType().Name ?? "a conflict", args.RetryDelay);
-                    }
-
+                        VersionConflictException => "version_conflict",
+                        MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry } => "duplicate_id",
+                        MySqlException { ErrorCode: MySqlErrorCode.StoredProcedureDoesNotExist } => "procedure_missing",
+                        _ => "transient",
+                    };
+                    metrics.Retry(reason);
+                    Log.PostingRetry(logger, args.Context.Properties.GetValue(TransferIdKey, Guid.Empty), args.AttemptNumber + 1,
+                        reason, args.RetryDelay);
                     return default;
                 },
             });
@@ -324,10 +443,12 @@ internal sealed class LedgerService : ILedger
         return builder.Build();
     }
 
-    /// <summary>Transient faults (deadlock, lock-wait time-out, lost connection) and a duplicate id inserted by a
-    /// concurrent post of the same transfer: the next attempt sees the committed transfer and replays it.</summary>
+    /// <summary>Transient faults (deadlock, lock-wait time-out, lost connection); a duplicate id inserted by a
+    /// concurrent post of the same transfer (the next attempt sees the committed transfer and replays it); and a
+    /// procedure missing for the moment a deployment re-creates it.</summary>
     private static bool IsRetryable(MySqlException exception) =>
-        exception.IsTransient || exception.ErrorCode == MySqlErrorCode.DuplicateKeyEntry;
+        exception.IsTransient ||
+        exception.ErrorCode is MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.StoredProcedureDoesNotExist;
 
     private LedgerError? ValidateTransfer(PostTransferRequest request, DateTimeOffset now)
     {
@@ -388,13 +509,14 @@ internal sealed class LedgerService : ILedger
 
     private DateTimeOffset Now() => TruncateToMicroseconds(_time.GetUtcNow());
 
-    private LedgerResult<Transfer> Reject(Guid transferId, LedgerErrorCode code, string message) =>
-        Reject(transferId, new LedgerError(code, message));
+    private LedgerResult<Transfer> Reject(Guid transferId, LedgerErrorCode code, string message, bool replayed) =>
+        Reject(transferId, new LedgerError(code, message), replayed);
 
-    private LedgerResult<Transfer> Reject(Guid transferId, LedgerError error)
+    private LedgerResult<Transfer> Reject(Guid transferId, LedgerError error, bool replayed)
     {
-        Log.TransferRejected(_logger, transferId, error.CodeName);
-        return LedgerResult<Transfer>.Failure(error);
+        _metrics.Rejected(error.CodeName);
+        Log.TransferRejected(_logger, transferId, error.CodeName, replayed);
+        return LedgerResult<Transfer>.Failure(error, replayed);
     }
 
     private static LedgerResult<T>? InvalidAccountId<T>(string accountId)

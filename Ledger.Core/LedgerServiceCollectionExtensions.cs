@@ -3,6 +3,7 @@ using Ledger.Cache;
 using Ledger.Hosting;
 using Ledger.Migrations;
 using Ledger.Storage;
+using Ledger.Verification;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -69,7 +70,10 @@ public static class LedgerServiceCollectionExtensions
                 ? new NoBalanceCache()
                 : new RedisBalanceCache(options.RedisConnectionString, options.Cache);
         });
+        services.AddMetrics();
+        services.TryAddSingleton<LedgerMetrics>();
         services.TryAddSingleton<LedgerMigrator>();
+        services.TryAddSingleton<LedgerVerifier>();
         services.TryAddSingleton<ILedger, LedgerService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MigrateOnStartupService>());
         return services;

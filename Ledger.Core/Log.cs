@@ -11,8 +11,8 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Information, "Transfer {TransferId} replayed: the id was posted before with the same content")]
     public static partial void TransferReplayed(ILogger logger, Guid transferId);
 
-    [LoggerMessage(1003, LogLevel.Information, "Transfer {TransferId} rejected: {Code}")]
-    public static partial void TransferRejected(ILogger logger, Guid transferId, string code);
+    [LoggerMessage(1003, LogLevel.Information, "Transfer {TransferId} rejected: {Code} (replayed: {Replayed})")]
+    public static partial void TransferRejected(ILogger logger, Guid transferId, string code, bool replayed);
 
     [LoggerMessage(1004, LogLevel.Debug, "Transfer {TransferId}: attempt {Attempt} met {Reason}; retrying in {Delay}")]
     public static partial void PostingRetry(ILogger logger, Guid transferId, int attempt, string reason, TimeSpan delay);
@@ -22,6 +22,9 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Information, "Account {AccountId} created in {Currency}")]
     public static partial void AccountCreated(ILogger logger, string accountId, string currency);
+
+    [LoggerMessage(1007, LogLevel.Information, "Account {AccountId}: overdraft limit changed from {From} to {To}")]
+    public static partial void OverdraftLimitChanged(ILogger logger, string accountId, long from, long to);
 
     [LoggerMessage(2001, LogLevel.Warning, "Balance cache write failed after commit; the outbox keeps the change for the sweeper")]
     public static partial void CacheWriteFailed(ILogger logger, Exception exception);

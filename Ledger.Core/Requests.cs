@@ -50,3 +50,40 @@ public sealed record PostTransferRequest
     /// <summary>The correlation id of the calling request, recorded on the transfer.</summary>
     public string? CorrelationId { get; init; }
 }
+
+/// <summary>A reversal: the compensating transfer of a posted one (same amount, accounts swapped), linked to it.</summary>
+public sealed record ReverseTransferRequest
+{
+    /// <summary>The transfer to reverse. Required.</summary>
+    public Guid TransferId { get; init; }
+
+    /// <summary>The reversal's own id. When null it is derived from <see cref="TransferId"/>, so a retry without an id is
+    /// the same reversal; a second reversal of the same transfer is refused either way.</summary>
+    public Guid? Id { get; init; }
+
+    /// <summary>A free-text reference of at most 256 characters, for example why it was reversed.</summary>
+    public string? Reference { get; init; }
+
+    /// <summary>Who reverses it. Defaults to <see cref="LedgerOptions.DefaultActor"/>.</summary>
+    public string? PostedBy { get; init; }
+
+    /// <summary>The correlation id of the calling request.</summary>
+    public string? CorrelationId { get; init; }
+}
+
+/// <summary>A change of an account's overdraft limit, recorded in the audit log.</summary>
+public sealed record SetOverdraftLimitRequest
+{
+    /// <summary>The account. Required.</summary>
+    public string? AccountId { get; init; }
+
+    /// <summary>The new limit in major units, zero or more. A limit below the current overdraft is allowed and only
+    /// stops further debits.</summary>
+    public decimal OverdraftLimit { get; init; }
+
+    /// <summary>Who changes it (recorded in the audit log). Defaults to <see cref="LedgerOptions.DefaultActor"/>.</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>The correlation id of the calling request, recorded in the audit log.</summary>
+    public string? CorrelationId { get; init; }
+}

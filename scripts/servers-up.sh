@@ -201,6 +201,10 @@ ensure_db_and_users() {
   # Tests create extra databases whose names start with "ledger": grant on the pattern `ledger%`.
   grants+="GRANT ALL PRIVILEGES ON \`ledger%\`.* TO 'ledger'@'localhost';
 GRANT ALL PRIVILEGES ON \`ledger%\`.* TO 'ledger'@'%';"
+  # PROCESS lets the concurrency tests see lock waits (information_schema.INNODB_TRX) on this local server.
+  grants+="
+GRANT PROCESS ON *.* TO 'ledger'@'localhost';
+GRANT PROCESS ON *.* TO 'ledger'@'%';"
   if [[ "$MYSQL_DB" != ledger* ]]; then
     pattern="$(sql_ident "$MYSQL_DB")"
     grants+="

@@ -30,6 +30,15 @@ internal static class AccountsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        group.MapPatch("/{id}", UpdateAccountAsync)
+            .WithName("UpdateAccount")
+            .WithSummary("Change an account's overdraft limit")
+            .WithDescription("Sets the overdraft limit (major units, zero or more). The change is written to the audit " +
+                             "log with the key's name and the correlation id. Needs the admin role.")
+            .RequireAuthorization(Roles.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         group.MapGet("/{id}/balance", GetBalanceAsync)
             .WithName("GetBalance")
             .WithSummary("Read a balance")
@@ -77,6 +86,26 @@ internal static class AccountsApi
         string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
     {
         var result = await ledger.GetAccountAsync(id, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(AccountResponse.From(result.Value)) : Problems.From(result.Error, context);
+    }
+
+    private static async Task<Results<Ok<AccountResponse>, ProblemHttpResult>> UpdateAccountAsync(
+        string id, UpdateAccountBody? body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (body?.OverdraftLimit is not { } overdraftLimit)
+        {
+            return Problems.Validation(context, "overdraftLimit", "The overdraft limit is required.");
+        }
+
+        var result = await ledger.SetOverdraftLimitAsync(
+            new SetOverdraftLimitRequest
+            {
+                AccountId = id,
+                OverdraftLimit = overdraftLimit,
+                Actor = context.User.Identity?.Name,
+                CorrelationId = CorrelationId.Get(context),
+            },
+            cancellationToken);
         return result.IsSuccess ? TypedResults.Ok(AccountResponse.From(result.Value)) : Problems.From(result.Error, context);
     }
 

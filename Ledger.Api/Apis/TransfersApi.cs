@@ -28,6 +28,20 @@ internal static class TransfersApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
+        group.MapPost("/{id}/reversal", ReverseTransferAsync)
+            .WithName("ReverseTransfer")
+            .WithSummary("Reverse a transfer")
+            .WithDescription("Posts the compensating transfer (same amount, accounts swapped) linked by reversalOf. " +
+                             "201 when posted; 200 with Idempotent-Replayed: true for a retry of the same reversal; " +
+                             "409 already_reversed when the transfer was reversed by another reversal. The body is " +
+                             "optional. Needs the poster role.")
+            .RequireAuthorization(Roles.Poster)
+            .Produces<TransferResponse>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
         group.MapGet("/{id}", GetTransferAsync)
             .WithName("GetTransfer")
             .WithSummary("Read a transfer")
@@ -66,19 +80,49 @@ internal static class TransfersApi
             },
             cancellationToken);
 
-        if (!result.IsSuccess)
+        return Answer(result, context, accountInBody: true);
+    }
+
+    private static async Task<Results<Created<TransferResponse>, Ok<TransferResponse>, ProblemHttpResult>> ReverseTransferAsync(
+        string id, ReversalBody? body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var transferId))
         {
-            return Problems.From(result.Error, context, accountInBody: true);
+            return Problems.Validation(context, "id", "A transfer id is a UUID.");
         }
 
-        var response = TransferResponse.From(result.Value);
+        var result = await ledger.ReverseTransferAsync(
+            new ReverseTransferRequest
+            {
+                TransferId = transferId,
+                Id = body?.Id,
+                Reference = body?.Reference,
+                PostedBy = context.User.Identity?.Name,
+                CorrelationId = CorrelationId.Get(context),
+            },
+            cancellationToken);
+        return Answer(result, context, accountInBody: false);
+    }
+
+    /// <summary>201 for a new transfer, 200 for a replay; a refusal that is the recorded outcome of an earlier
+    /// identical request carries Idempotent-Replayed too.</summary>
+    private static Results<Created<TransferResponse>, Ok<TransferResponse>, ProblemHttpResult> Answer(
+        LedgerResult<Transfer> result, HttpContext context, bool accountInBody)
+    {
         if (result.Replayed)
         {
             context.Response.Headers[ReplayedHeader] = "true";
-            return TypedResults.Ok(response);
         }
 
-        return TypedResults.Created($"/v1/transfers/{response.Id}", response);
+        if (!result.IsSuccess)
+        {
+            return Problems.From(result.Error, context, accountInBody);
+        }
+
+        var response = TransferResponse.From(result.Value);
+        return result.Replayed
+            ? TypedResults.Ok(response)
+            : TypedResults.Created($"/v1/transfers/{response.Id}", response);
     }
 
     private static async Task<Results<Ok<TransferResponse>, ProblemHttpResult>> GetTransferAsync(

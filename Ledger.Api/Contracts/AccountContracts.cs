@@ -18,6 +18,14 @@ public sealed class CreateAccountBody
     public decimal? OverdraftLimit { get; init; }
 }
 
+/// <summary>A change of an account's settings.</summary>
+public sealed class UpdateAccountBody
+{
+    /// <summary>The new overdraft limit in major units, zero or more. Required.</summary>
+    /// <example>500</example>
+    public decimal? OverdraftLimit { get; init; }
+}
+
 /// <summary>An account.</summary>
 /// <param name="Id">The account id.</param>
 /// <param name="Currency">The ISO 4217 currency code.</param>

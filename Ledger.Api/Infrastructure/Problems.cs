@@ -29,6 +29,7 @@ internal static class Problems
             LedgerErrorCode.IdempotencyConflict => StatusCodes.Status409Conflict,
             LedgerErrorCode.ConcurrencyConflict => StatusCodes.Status409Conflict,
             LedgerErrorCode.AccountExists => StatusCodes.Status409Conflict,
+            LedgerErrorCode.AlreadyReversed => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status500InternalServerError,
         };
         return Create(context, status, error.CodeName, error.Message, error.FieldErrors);
@@ -73,6 +74,7 @@ internal static class Problems
         "idempotency_conflict" => "The id was used before with different content.",
         "concurrency_conflict" => "Too much contention; retry with the same id.",
         "account_exists" => "The account exists already.",
+        "already_reversed" => "The transfer has been reversed already.",
         DatabaseUnavailable => "The database is unavailable.",
         Unauthorized => "An API key is required.",
         Forbidden => "The API key lacks the role for this.",

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Security.Cryptography;
 using System.Text;
 using DbUp.Builder;
 using DbUp.Engine;
@@ -169,8 +170,12 @@ internal sealed class LedgerMigrator
 
             using var stream = assembly.GetManifestResourceStream(resourceName)
                 ?? throw new InvalidOperationException($"Embedded resource '{resourceName}' could not be opened.");
-            using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            loaded.Add(new SqlScript(script.Name, reader.ReadToEnd(), CreateOptions(script.RunGroupOrder)));
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            var bytes = buffer.ToArray();
+            var name = script.RunGroupOrder == ProceduresRunGroupOrder ? ProcedureJournalName(script.Name, bytes) : script.Name;
+            using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            loaded.Add(new SqlScript(name, reader.ReadToEnd(), CreateOptions(script.RunGroupOrder)));
         }
 
         return Order(loaded);
@@ -202,12 +207,19 @@ internal sealed class LedgerMigrator
         return null;
     }
 
-    /// <summary>Migrations are run once; procedures (each starting with <c>DROP PROCEDURE IF EXISTS</c>) are run always.</summary>
+    /// <summary>Every script is journaled and run once. A procedure's journal name carries a hash of its text
+    /// (<see cref="ProcedureJournalName"/>), so a procedure is re-created exactly when its file changes, and not on
+    /// every start, where dropping it would fail the calls other replicas are making at that moment.</summary>
     internal static SqlScriptOptions CreateOptions(int runGroupOrder) => new()
     {
-        ScriptType = runGroupOrder == ProceduresRunGroupOrder ? ScriptType.RunAlways : ScriptType.RunOnce,
+        ScriptType = ScriptType.RunOnce,
         RunGroupOrder = runGroupOrder,
     };
+
+    /// <summary><c>procedures/ledger_post_transfer.sql@</c> and the first 16 hex digits of the SHA-256 of the file's
+    /// bytes: what <c>sha256sum db/procedures/ledger_post_transfer.sql | cut -c1-16</c> prints.</summary>
+    internal static string ProcedureJournalName(string name, ReadOnlySpan<byte> content) =>
+        string.Concat(name, "@", Convert.ToHexStringLower(SHA256.HashData(content))[..16]);
 
     /// <summary>The order DbUp runs scripts in: by run group, then by name, ordinally.</summary>
     internal static IReadOnlyList<SqlScript> Order(IEnumerable<SqlScript> scripts) =>

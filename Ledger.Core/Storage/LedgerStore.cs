@@ -10,7 +10,10 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
 {
     private const string PostTransferSql =
         "CALL ledger_post_transfer(@id, @source, @destination, @amount, @currency, @client_timestamp, @reference, " +
-        "@posted_by, @correlation_id, @posted_at)";
+        "@reversal_of, @posted_by, @correlation_id, @posted_at)";
+
+    private const string SetOverdraftLimitSql =
+        "CALL ledger_set_overdraft_limit(@id, @overdraft_limit, @actor, @correlation_id, @now)";
 
     private const string CreateAccountSql =
         "CALL ledger_create_account(@id, @currency, @overdraft_limit, @actor, @correlation_id, @now)";
@@ -70,6 +73,7 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
         command.Parameters.AddWithValue("@currency", transfer.Currency);
         command.Parameters.AddWithValue("@client_timestamp", transfer.ClientTimestamp);
         command.Parameters.AddWithValue("@reference", transfer.Reference);
+        command.Parameters.AddWithValue("@reversal_of", transfer.ReversalOf is { } reversalOf ? ToBytes(reversalOf) : null);
         command.Parameters.AddWithValue("@posted_by", transfer.PostedBy);
         command.Parameters.AddWithValue("@correlation_id", transfer.CorrelationId);
         command.Parameters.AddWithValue("@posted_at", transfer.PostedAt);
@@ -83,10 +87,12 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
             }
 
             var status = (ProcedureStatus)GetInt32(reader, "status");
+            var replayed = GetInt32(reader, "replayed") == 1;
             outcome = status switch
             {
                 ProcedureStatus.Done => new PostTransferOutcome(
                     status,
+                    replayed,
                     ReadTransfer(reader),
                     new BalanceSnapshot(transfer.SourceAccountId, reader.GetInt64(reader.GetOrdinal("source_balance")),
                         reader.GetInt64(reader.GetOrdinal("source_version")), reader.GetString(reader.GetOrdinal("currency")),
@@ -94,14 +100,44 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
                     new BalanceSnapshot(transfer.DestinationAccountId, reader.GetInt64(reader.GetOrdinal("destination_balance")),
                         reader.GetInt64(reader.GetOrdinal("destination_version")), reader.GetString(reader.GetOrdinal("currency")),
                         GetInt32(reader, "minor_units"))),
-                ProcedureStatus.Replayed or ProcedureStatus.IdempotencyConflict => new PostTransferOutcome(status, ReadTransfer(reader)),
-                _ => new PostTransferOutcome(status, null),
+                ProcedureStatus.Replayed => new PostTransferOutcome(status, replayed, ReadTransfer(reader)),
+                _ => new PostTransferOutcome(status, replayed, null),
             };
         }
 
-        // Once the commit is sent its outcome stands, so it is not cancelled with the caller.
-        await FinishAsync(transaction, outcome.Status == ProcedureStatus.Done).ConfigureAwait(false);
+        // A version conflict may follow the first balance update, so it is rolled back; every other outcome is
+        // committed: a posting, a refusal recorded under its id, or nothing written at all. Once the commit is sent
+        // its outcome stands, so it is not cancelled with the caller.
+        await FinishAsync(transaction, outcome.Status != ProcedureStatus.VersionConflict).ConfigureAwait(false);
         return outcome;
+    }
+
+    public async Task<AccountRow?> SetOverdraftLimitAsync(
+        string id, long overdraftLimit, string actor, string? correlationId, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection
+            .BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        await using var command = new MySqlCommand(SetOverdraftLimitSql, connection, transaction);
+        command.Parameters.AddWithValue("@id", id);
+        command.Parameters.AddWithValue("@overdraft_limit", overdraftLimit);
+        command.Parameters.AddWithValue("@actor", actor);
+        command.Parameters.AddWithValue("@correlation_id", correlationId);
+        command.Parameters.AddWithValue("@now", now);
+
+        AccountRow? account;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException("ledger_set_overdraft_limit returned no row.");
+            }
+
+            account = (ProcedureStatus)GetInt32(reader, "status") == ProcedureStatus.Done ? ReadAccount(reader) : null;
+        }
+
+        await FinishAsync(transaction, account is not null).ConfigureAwait(false);
+        return account;
     }
 
     public async Task<AccountRow?> GetAccountAsync(string accountId, CancellationToken cancellationToken)

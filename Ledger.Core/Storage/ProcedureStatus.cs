@@ -14,4 +14,7 @@ internal enum ProcedureStatus
     AmountPrecision = 8,
     AccountExists = 9,
     UnknownCurrency = 10,
+    TransferToReverseNotFound = 11,
+    AlreadyReversed = 12,
+    ReversalDoesNotMirror = 13,
 }

@@ -30,12 +30,14 @@ internal sealed record PostTransferCommand(
     string? Currency,
     DateTime? ClientTimestamp,
     string? Reference,
+    Guid? ReversalOf,
     string PostedBy,
     string? CorrelationId,
     DateTime PostedAt);
 
 internal sealed record PostTransferOutcome(
     ProcedureStatus Status,
+    bool Replayed,
     TransferRow? Transfer,
     BalanceSnapshot? Source = null,
     BalanceSnapshot? Destination = null);

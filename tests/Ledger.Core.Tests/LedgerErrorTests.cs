@@ -15,6 +15,7 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.IdempotencyConflict, "idempotency_conflict" },
         { LedgerErrorCode.ConcurrencyConflict, "concurrency_conflict" },
         { LedgerErrorCode.AccountExists, "account_exists" },
+        { LedgerErrorCode.AlreadyReversed, "already_reversed" },
     };
 
     public static TheoryData<LedgerErrorCode, int> CodeNumbers => new()
@@ -27,6 +28,7 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.IdempotencyConflict, 6 },
         { LedgerErrorCode.ConcurrencyConflict, 7 },
         { LedgerErrorCode.AccountExists, 8 },
+        { LedgerErrorCode.AlreadyReversed, 9 },
     };
 
     [Theory]
@@ -77,7 +79,7 @@ public sealed partial class LedgerErrorTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(9)]
+    [InlineData(10)]
     [InlineData(-1)]
     [InlineData(int.MaxValue)]
     public void ToCodeName_UnknownValue_ThrowsArgumentOutOfRange(int value)

@@ -33,9 +33,39 @@ public sealed class LedgerMigratorTests
     }
 
     [Fact]
-    public void CreateOptions_Procedures_AreRunAlways()
+    public void CreateOptions_Procedures_AreRunOncePerContent()
     {
-        Assert.Equal(ScriptType.RunAlways, LedgerMigrator.CreateOptions(LedgerMigrator.ProceduresRunGroupOrder).ScriptType);
+        Assert.Equal(ScriptType.RunOnce, LedgerMigrator.CreateOptions(LedgerMigrator.ProceduresRunGroupOrder).ScriptType);
+    }
+
+    [Fact]
+    public void ProcedureJournalName_IsNamePlusTheFirstSixteenHexDigitsOfSha256()
+    {
+        // sha256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
+        Assert.Equal("procedures/p.sql@ba7816bf8f01cfea", LedgerMigrator.ProcedureJournalName("procedures/p.sql", "abc"u8));
+    }
+
+    [Fact]
+    public void LoadEmbeddedScripts_Procedures_CarryTheHashOfTheirFile()
+    {
+        var root = FindRepositoryRoot();
+        foreach (var script in LedgerMigrator.LoadEmbeddedScripts().Where(s => s.Name.StartsWith("procedures/", StringComparison.Ordinal)))
+        {
+            var file = script.Name[..script.Name.IndexOf('@', StringComparison.Ordinal)];
+            var bytes = File.ReadAllBytes(Path.Combine(root, "db", file));
+            Assert.Equal(LedgerMigrator.ProcedureJournalName(file, bytes), script.Name);
+        }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Ledger.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Ledger.sln not found above the test binaries.");
     }
 
     [Fact]

@@ -5,16 +5,20 @@ using MySqlConnector;
 namespace Ledger.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// One database per test assembly and run, dropped and re-created at the start of the run and brought up to date
-/// by the real migrator. Tests stay independent by using accounts of their own (<see cref="Ids"/>), never by
+/// One database per test assembly and run, created empty and brought up to date by the real migrator, and dropped
+/// when the test process ends. The run's process id is part of the name, so two test runs against one server do
+/// not disturb each other. Tests stay independent by using accounts of their own (<see cref="Ids"/>), never by
 /// deleting rows: transfers and entries are append-only.
 /// </summary>
 public static class TestDatabase
 {
     private static readonly Dictionary<string, Lazy<Task<string>>> Databases = new(StringComparer.Ordinal);
+    private static readonly List<string> Created = [];
 
-    /// <summary>The connection string of the migrated database named <paramref name="name"/> (it must start with
-    /// <c>ledger</c>, the prefix the test user may create).</summary>
+    static TestDatabase() => AppDomain.CurrentDomain.ProcessExit += (_, _) => DropCreated();
+
+    /// <summary>The connection string of the migrated database for <paramref name="name"/> (it must start with
+    /// <c>ledger</c>, the prefix the test user may create); the run's process id is appended.</summary>
     public static Task<string> GetAsync(string name)
     {
         Lazy<Task<string>> lazy;
@@ -30,8 +34,9 @@ public static class TestDatabase
         return lazy.Value;
     }
 
-    private static async Task<string> CreateAsync(string name)
+    private static async Task<string> CreateAsync(string baseName)
     {
+        var name = $"{baseName}_{Environment.ProcessId}";
         var servers = await TestServers.GetAsync();
         var server = new MySqlConnectionStringBuilder(servers.MySql) { Database = string.Empty };
         await using (var connection = new MySqlConnection(server.ConnectionString))
@@ -42,9 +47,36 @@ public static class TestDatabase
         }
 
         var database = new MySqlConnectionStringBuilder(servers.MySql) { Database = name }.ConnectionString;
+        lock (Created)
+        {
+            Created.Add(database);
+        }
+
         var migrator = new LedgerMigrator(NullLogger<LedgerMigrator>.Instance);
         await migrator.MigrateAsync(database, CancellationToken.None);
         return database;
+    }
+
+    private static void DropCreated()
+    {
+        foreach (var database in Created)
+        {
+            try
+            {
+                var builder = new MySqlConnectionStringBuilder(database);
+                var name = builder.Database;
+                builder.Database = string.Empty;
+                builder.Pooling = false;
+                using var connection = new MySqlConnection(builder.ConnectionString);
+                connection.Open();
+                using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{name}`", connection);
+                drop.ExecuteNonQuery();
+            }
+            catch (MySqlException)
+            {
+                // Best effort: a database left behind is dropped by hand or by the next `servers-down.sh --purge`.
+            }
+        }
     }
 }
 

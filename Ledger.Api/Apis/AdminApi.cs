@@ -1,0 +1,50 @@
+using System.Globalization;
+using Ledger.Api.Auth;
+using Ledger.Api.Contracts;
+using Ledger.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ledger.Api.Apis;
+
+/// <summary>Operations for administrators: the integrity check.</summary>
+internal static class AdminApi
+{
+    public const int DefaultMaxMismatches = 100;
+    public const int MaxMaxMismatches = 10_000;
+
+    public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/admin").WithTags("Admin");
+
+        group.MapGet("/integrity", VerifyIntegrityAsync)
+            .WithName("VerifyIntegrity")
+            .WithSummary("Check that the ledger adds up")
+            .WithDescription("Reads the whole ledger, a page at a time, and checks that per currency the balances sum " +
+                             "to zero; that each account's balance is the sum of its entries, its version their count, " +
+                             "and its last entry's balance-after its balance; that each transfer has exactly two " +
+                             "entries, on its two accounts, that cancel; and that the cache holds no balance that " +
+                             "differs from the database's at the same version. Read-only and safe while transfers are " +
+                             "posted, but it reads every row: on a large ledger it takes minutes. maxMismatches " +
+                             "(0-10000, default 100) caps the list; truncated says when there were more. Needs the " +
+                             "admin role.")
+            .RequireAuthorization(Roles.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        return group;
+    }
+
+    private static async Task<Results<Ok<IntegrityResponse>, ProblemHttpResult>> VerifyIntegrityAsync(
+        string? maxMismatches, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+    {
+        // Parsed here rather than bound, so a bad value is a validation_failed naming the parameter.
+        var limit = DefaultMaxMismatches;
+        if (maxMismatches is not null &&
+            (!int.TryParse(maxMismatches, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit > MaxMaxMismatches))
+        {
+            return Problems.Validation(context, "maxMismatches", "maxMismatches is a whole number from 0 to 10000.");
+        }
+
+        var report = await ledger.VerifyAsync(limit, cancellationToken);
+        return TypedResults.Ok(IntegrityResponse.From(report));
+    }
+}

@@ -1,0 +1,43 @@
+namespace Ledger;
+
+/// <summary>What <see cref="ILedger.VerifyAsync"/> found.</summary>
+/// <param name="Ok">True when no mismatch was found (stale cache entries do not count; a cache that failed during the
+/// check leaves the cache unchecked and is logged, not reported).</param>
+/// <param name="CheckedAccounts">How many accounts were checked.</param>
+/// <param name="CheckedTransfers">How many transfers were checked.</param>
+/// <param name="CheckedCurrencies">How many currencies (those that have accounts) had their balance sum checked.</param>
+/// <param name="StaleCacheEntries">Cached balances older than the database's at the time of the check (not a fault: a
+/// write-through that failed leaves its outbox row, which the sweeper applies; the account's next posting does too).</param>
+/// <param name="Mismatches">Every mismatch found, up to the report's limit, in the order found: currencies, then
+/// accounts by id (a page's cache comparisons after its database checks), then transfers by id.</param>
+/// <param name="Truncated">True when there were more mismatches than the report holds.</param>
+public sealed record IntegrityReport(
+    bool Ok,
+    long CheckedAccounts,
+    long CheckedTransfers,
+    long CheckedCurrencies,
+    long StaleCacheEntries,
+    IReadOnlyList<IntegrityMismatch> Mismatches,
+    bool Truncated);
+
+/// <summary>One thing that does not add up.</summary>
+/// <param name="Kind">A stable name: <c>currency_sum_not_zero</c>, <c>balance_not_sum_of_entries</c>,
+/// <c>version_not_entry_count</c>, <c>balance_after_mismatch</c>, <c>transfer_entry_count</c>,
+/// <c>transfer_entries_do_not_cancel</c>, <c>transfer_entries_wrong_accounts</c>, <c>cache_disagrees</c>.</param>
+/// <param name="AccountId">The account concerned, when there is one.</param>
+/// <param name="TransferId">The transfer concerned, when there is one.</param>
+/// <param name="Currency">The currency concerned, when there is one.</param>
+/// <param name="Expected">What the figures should be (minor units or counts, as text): 0 for a currency sum; the sum of
+/// the entries, their count, or the last entry's balance-after for an account; 2 entries, a sum of 0, or the two
+/// expected entries (<c>account amount, account amount</c>) for a transfer; the database's balance for the cache.</param>
+/// <param name="Actual">What they are: the currency's sum; the account's balance or version; the transfer's entry
+/// count, sum or entries; the cached balance.</param>
+/// <param name="Detail">A sentence for people.</param>
+public sealed record IntegrityMismatch(
+    string Kind,
+    string? AccountId,
+    Guid? TransferId,
+    string? Currency,
+    string Expected,
+    string Actual,
+    string Detail);

@@ -1,0 +1,368 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Globalization;
+using Ledger.Cache;
+using Ledger.Storage;
+using Microsoft.Extensions.Logging;
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace Ledger.Verification;
+
+/// <summary>
+/// Checks that the ledger adds up (see <see cref="ILedger.VerifyAsync"/>): the currency sums in one statement, then
+/// the accounts and the transfers a page at a time (keyset pages of the primary keys), so memory stays flat however
+/// big the ledger is. Read-only, and safe to run while transfers are posted: every comparison is made within one
+/// SQL statement (see <see cref="VerifierQueries"/>).
+/// </summary>
+internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache cache, ILogger<LedgerVerifier> logger)
+{
+    public const int DefaultPageSize = 1000;
+
+    // A page holding an account with millions of entries, or the currency sums over millions of accounts, may take
+    // longer than MySqlConnector's default 30 s; the caller's token still cancels at any moment.
+    private const int CommandTimeoutSeconds = 600;
+
+    /// <summary>Accounts or transfers per query. Tests make it small to cross page boundaries.</summary>
+    internal int PageSize
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            field = value;
+        }
+    } = DefaultPageSize;
+
+    public async Task<IntegrityReport> VerifyAsync(int maxMismatches, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxMismatches);
+        var started = Stopwatch.GetTimestamp();
+        var findings = new Findings(maxMismatches);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var currencies = await CheckCurrencySumsAsync(connection, findings, cancellationToken).ConfigureAwait(false);
+        var (accounts, stale) = await CheckAccountsAsync(connection, findings, cancellationToken).ConfigureAwait(false);
+        var transfers = await CheckTransfersAsync(connection, findings, cancellationToken).ConfigureAwait(false);
+
+        var report = new IntegrityReport(
+            findings.Total == 0, accounts, transfers, currencies, stale, findings.Reported, findings.Total > maxMismatches);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (report.Ok)
+        {
+            Log.IntegrityOk(logger, accounts, transfers, currencies, stale, elapsed);
+        }
+        else
+        {
+            Log.IntegrityMismatches(logger, findings.Total, accounts, transfers, currencies, elapsed);
+        }
+
+        return report;
+    }
+
+    private static async Task<long> CheckCurrencySumsAsync(
+        MySqlConnection connection, Findings findings, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand(VerifierQueries.CurrencySums, connection)
+        {
+            CommandTimeout = CommandTimeoutSeconds,
+        };
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        long checkedCurrencies = 0;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            checkedCurrencies++;
+            var currency = reader.GetString(0);
+            var count = GetInt64(reader, 1);
+            var sum = reader.GetDecimal(2);
+            if (sum != 0m)
+            {
+                findings.Add(new IntegrityMismatch(
+                    IntegrityKinds.CurrencySumNotZero, null, null, currency, "0", Text(sum),
+                    $"The balances of the {Text(count)} accounts in {currency} sum to {Text(sum)} minor units, not 0: " +
+                    "money was created or destroyed outside a transfer."));
+            }
+        }
+
+        return checkedCurrencies;
+    }
+
+    private async Task<(long Accounts, long Stale)> CheckAccountsAsync(
+        MySqlConnection connection, Findings findings, CancellationToken cancellationToken)
+    {
+        long checkedAccounts = 0;
+        long stale = 0;
+        var checkCache = cache.IsEnabled;
+        string? after = null;
+        var page = new List<AccountAggregate>(PageSize);
+        do
+        {
+            page.Clear();
+            await using (var command = new MySqlCommand(
+                after is null ? VerifierQueries.AccountsFirstPage : VerifierQueries.AccountsNextPage, connection))
+            {
+                command.CommandTimeout = CommandTimeoutSeconds;
+                command.Parameters.AddWithValue("@after", after);
+                command.Parameters.AddWithValue("@limit", PageSize);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    page.Add(new AccountAggregate(
+                        reader.GetString(0),
+                        reader.GetString(1),
+                        reader.GetInt64(2),
+                        reader.GetInt64(3),
+                        reader.GetDecimal(4),
+                        GetInt64(reader, 5),
+                        GetInt64(reader, 6),
+                        reader.IsDBNull(7) ? null : GetInt64(reader, 7)));
+                }
+            }
+
+            foreach (var account in page)
+            {
+                CheckAccount(account, findings);
+            }
+
+            if (checkCache && page.Count > 0)
+            {
+                var pageStale = await CheckCacheAsync(page, findings, cancellationToken).ConfigureAwait(false);
+                if (pageStale is null)
+                {
+                    checkCache = false;
+                }
+                else
+                {
+                    stale += pageStale.Value;
+                }
+            }
+
+            checkedAccounts += page.Count;
+            after = page.Count > 0 ? page[^1].Id : after;
+        }
+        while (page.Count == PageSize);
+
+        return (checkedAccounts, stale);
+    }
+
+    private static void CheckAccount(AccountAggregate account, Findings findings)
+    {
+        if (account.EntrySum != account.Balance)
+        {
+            findings.Add(new IntegrityMismatch(
+                IntegrityKinds.BalanceNotSumOfEntries, account.Id, null, account.Currency, Text(account.EntrySum),
+                Text(account.Balance),
+                $"Account {account.Id} has the balance {Text(account.Balance)} but its {Text(account.EntryCount)} " +
+                $"entries sum to {Text(account.EntrySum)} (minor units of {account.Currency})."));
+        }
+
+        if (account.Version != account.EntryCount)
+        {
+            findings.Add(new IntegrityMismatch(
+                IntegrityKinds.VersionNotEntryCount, account.Id, null, account.Currency, Text(account.EntryCount),
+                Text(account.Version),
+                $"Account {account.Id} is at version {Text(account.Version)} but has {Text(account.EntryCount)} " +
+                $"entries (highest entry version {Text(account.MaxEntryVersion)})."));
+        }
+        else if (account.MaxEntryVersion != account.Version)
+        {
+            // As many entries as the version says, yet not numbered 1..n: a gap and a version beyond the count.
+            findings.Add(new IntegrityMismatch(
+                IntegrityKinds.VersionNotEntryCount, account.Id, null, account.Currency, Text(account.MaxEntryVersion),
+                Text(account.Version),
+                $"Account {account.Id} is at version {Text(account.Version)} and has {Text(account.EntryCount)} " +
+                $"entries, but the highest entry version is {Text(account.MaxEntryVersion)}: the versions have a gap."));
+        }
+
+        // No entry at the account's version is already a version mismatch; only an entry that exists is compared.
+        if (account.Version > 0 && account.LastBalanceAfter is { } balanceAfter && balanceAfter != account.Balance)
+        {
+            findings.Add(new IntegrityMismatch(
+                IntegrityKinds.BalanceAfterMismatch, account.Id, null, account.Currency, Text(balanceAfter),
+                Text(account.Balance),
+                $"Account {account.Id} has the balance {Text(account.Balance)} but its entry at version " +
+                $"{Text(account.Version)} says the balance after it is {Text(balanceAfter)}."));
+        }
+    }
+
+    /// <summary>Compares the page with the cached snapshots, read concurrently so they travel pipelined. Returns the
+    /// number of stale entries, or null when the cache failed: then the cache is not checked any further, and the
+    /// database checks go on.</summary>
+    private async Task<long?> CheckCacheAsync(
+        List<AccountAggregate> page, Findings findings, CancellationToken cancellationToken)
+    {
+        var reads = new Task<BalanceSnapshot?>[page.Count];
+        try
+        {
+            for (var i = 0; i < page.Count; i++)
+            {
+                reads[i] = cache.GetAsync(page[i].Id, cancellationToken);
+            }
+
+            await Task.WhenAll(reads).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.IntegrityCacheNotChecked(logger, ex);
+            return null;
+        }
+
+        long stale = 0;
+        for (var i = 0; i < page.Count; i++)
+        {
+            if (reads[i].Result is not { } cached)
+            {
+                continue;
+            }
+
+            var account = page[i];
+            if (cached.Version < account.Version)
+            {
+                stale++;
+            }
+            else if (cached.Version == account.Version && cached.Balance != account.Balance)
+            {
+                findings.Add(new IntegrityMismatch(
+                    IntegrityKinds.CacheDisagrees, account.Id, null, account.Currency, Text(account.Balance),
+                    Text(cached.Balance),
+                    $"The cache holds the balance {Text(cached.Balance)} for account {account.Id} at version " +
+                    $"{Text(cached.Version)}; the database has {Text(account.Balance)} at that version."));
+            }
+
+            // A cached version above the row's is a posting that committed after the row was read: not a fault.
+        }
+
+        return stale;
+    }
+
+    private async Task<long> CheckTransfersAsync(
+        MySqlConnection connection, Findings findings, CancellationToken cancellationToken)
+    {
+        long checkedTransfers = 0;
+        byte[]? after = null;
+        int rows;
+        do
+        {
+            rows = 0;
+            await using var command = new MySqlCommand(
+                after is null ? VerifierQueries.TransfersFirstPage : VerifierQueries.TransfersNextPage, connection);
+            command.CommandTimeout = CommandTimeoutSeconds;
+            command.Parameters.AddWithValue("@after", after);
+            command.Parameters.AddWithValue("@limit", PageSize);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows++;
+                after = (byte[])reader.GetValue(0);
+                CheckTransfer(
+                    new TransferAggregate(
+                        ToGuid(after),
+                        reader.GetString(1),
+                        reader.GetString(2),
+                        reader.GetInt64(3),
+                        reader.GetString(4),
+                        GetInt64(reader, 5),
+                        reader.GetDecimal(6),
+                        GetInt64(reader, 7),
+                        GetInt64(reader, 8),
+                        reader.IsDBNull(9) ? string.Empty : GetText(reader, 9)),
+                    findings);
+            }
+
+            checkedTransfers += rows;
+        }
+        while (rows == PageSize);
+
+        return checkedTransfers;
+    }
+
+    private static void CheckTransfer(TransferAggregate transfer, Findings findings)
+    {
+        if (transfer.EntryCount != 2)
+        {
+            findings.Add(new IntegrityMismatch(
+                IntegrityKinds.TransferEntryCount, null, transfer.Id, transfer.Currency, "2", Text(transfer.EntryCount),
+                $"Transfer {transfer.Id} has {Text(transfer.EntryCount)} entries, not 2" +
+                (transfer.EntryCount == 0 ? "." : $": {transfer.Entries}.")));
+            if (transfer.EntryCount == 0)
+            {
+                return;
+            }
+        }
+
+        if (transfer.EntrySum != 0m)
+        {
+            findings.Add(new IntegrityMismatch(
+                IntegrityKinds.TransferEntriesDoNotCancel, null, transfer.Id, transfer.Currency, "0", Text(transfer.EntrySum),
+                $"The entries of transfer {transfer.Id} sum to {Text(transfer.EntrySum)}, not 0: {transfer.Entries}."));
+        }
+
+        if (transfer.SourceMatches != 1 || transfer.DestinationMatches != 1)
+        {
+            var expected = $"{transfer.SourceAccountId} {Text(-transfer.Amount)}, {transfer.DestinationAccountId} {Text(transfer.Amount)}";
+            findings.Add(new IntegrityMismatch(
+                IntegrityKinds.TransferEntriesWrongAccounts, null, transfer.Id, transfer.Currency, expected, transfer.Entries,
+                $"Transfer {transfer.Id} of {Text(transfer.Amount)} from {transfer.SourceAccountId} to " +
+                $"{transfer.DestinationAccountId} should have the entries {expected}; it has {transfer.Entries}."));
+        }
+    }
+
+    private static long GetInt64(DbDataReader reader, int ordinal) =>
+        Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    // GROUP_CONCAT of an ASCII column and a number may come back as text or as bytes, depending on the server.
+    private static string GetText(DbDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    {
+        byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+        var value => Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty,
+    };
+
+    private static Guid ToGuid(byte[] bytes) => bytes.Length == 16
+        ? new Guid(bytes, bigEndian: true)
+        : throw new InvalidOperationException($"A stored transfer id has {bytes.Length} bytes, not 16.");
+
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record AccountAggregate(
+        string Id,
+        string Currency,
+        long Balance,
+        long Version,
+        decimal EntrySum,
+        long EntryCount,
+        long MaxEntryVersion,
+        long? LastBalanceAfter);
+
+    private sealed record TransferAggregate(
+        Guid Id,
+        string SourceAccountId,
+        string DestinationAccountId,
+        long Amount,
+        string Currency,
+        long EntryCount,
+        decimal EntrySum,
+        long SourceMatches,
+        long DestinationMatches,
+        string Entries);
+
+    /// <summary>Every mismatch is counted; the first <c>max</c> are kept for the report.</summary>
+    private sealed class Findings(int max)
+    {
+        private readonly List<IntegrityMismatch> _reported = [];
+
+        public long Total { get; private set; }
+
+        public IReadOnlyList<IntegrityMismatch> Reported => _reported;
+
+        public void Add(IntegrityMismatch mismatch)
+        {
+            Total++;
+            if (_reported.Count < max)
+            {
+                _reported.Add(mismatch);
+            }
+        }
+    }
+}
