@@ -1,0 +1,72 @@
+namespace Ledger.IntegrationTests;
+
+public sealed class OverdraftTests(LedgerFixture fixture) : IClassFixture<LedgerFixture>
+{
+    [Fact]
+    public async Task SetOverdraftLimit_Raised_AllowsDebitsExactlyToTheNewLimitAndIsAudited()
+    {
+        var account = await fixture.CreateAccountAsync();
+        var other = await fixture.CreateAccountAsync();
+
+        var changed = await fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest
+        {
+            AccountId = account, OverdraftLimit = 20m, Actor = "risk-admin", CorrelationId = "corr-limit",
+        });
+        var toLimit = await Post(account, other, 20m);
+        var beyond = await Post(account, other, 0.01m);
+
+        Assert.True(changed.IsSuccess, changed.ToString());
+        Assert.Equal(2000, changed.Value.OverdraftLimit.MinorUnits);
+        Assert.Equal(0, changed.Value.Version);
+        Assert.True(toLimit.IsSuccess, toLimit.ToString());
+        Assert.Equal(LedgerErrorCode.InsufficientFunds, beyond.Error?.Code);
+        Assert.Equal((-2000L, 1L, 1L), await fixture.AccountStateAsync(account));
+        Assert.Equal("risk-admin|corr-limit|0|2000", await fixture.ScalarAsync<string>(
+            "SELECT CONCAT(actor, '|', correlation_id, '|', JSON_VALUE(details, '$.from'), '|', JSON_VALUE(details, '$.to')) " +
+            "FROM audit_log WHERE entity_id = @a AND action = 'account.overdraft_limit_changed'", ("@a", account)));
+    }
+
+    [Fact]
+    public async Task SetOverdraftLimit_LoweredBelowTheCurrentOverdraft_IsAllowedAndStopsFurtherDebits()
+    {
+        var account = await fixture.CreateAccountAsync(overdraftLimit: 50m);
+        var other = await fixture.CreateAccountAsync();
+        Assert.True((await Post(account, other, 40m)).IsSuccess);
+
+        var lowered = await fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest { AccountId = account, OverdraftLimit = 10m });
+        var debit = await Post(account, other, 1m);
+        var credit = await Post(other, account, 5m);
+
+        Assert.True(lowered.IsSuccess, lowered.ToString());
+        Assert.Equal(LedgerErrorCode.InsufficientFunds, debit.Error?.Code);
+        Assert.True(credit.IsSuccess, credit.ToString());
+        Assert.Equal((-3500L, 2L, 2L), await fixture.AccountStateAsync(account));
+    }
+
+    [Theory]
+    [InlineData("-1", "overdraftLimit")]
+    [InlineData("0.001", "overdraftLimit")]
+    public async Task SetOverdraftLimit_Invalid_IsValidationFailed(string limit, string field)
+    {
+        var account = await fixture.CreateAccountAsync();
+
+        var result = await fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest
+        {
+            AccountId = account, OverdraftLimit = decimal.Parse(limit, System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+        Assert.Equal(LedgerErrorCode.ValidationFailed, result.Error?.Code);
+        Assert.Contains(field, result.Error!.FieldErrors.Keys);
+    }
+
+    [Fact]
+    public async Task SetOverdraftLimit_UnknownAccount_IsAccountNotFound()
+    {
+        var result = await fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest { AccountId = Ids.Account("ghost"), OverdraftLimit = 1m });
+
+        Assert.Equal(LedgerErrorCode.AccountNotFound, result.Error?.Code);
+    }
+
+    private Task<LedgerResult<Transfer>> Post(string source, string destination, decimal amount) =>
+        fixture.Ledger.PostTransferAsync(new PostTransferRequest { SourceAccountId = source, DestinationAccountId = destination, Amount = amount });
+}

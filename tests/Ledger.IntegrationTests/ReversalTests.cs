@@ -1,0 +1,118 @@
+namespace Ledger.IntegrationTests;
+
+public sealed class ReversalTests(LedgerFixture fixture) : IClassFixture<LedgerFixture>
+{
+    private ILedger Ledger => fixture.Ledger;
+
+    [Fact]
+    public async Task ReverseTransfer_Posted_PostsTheMirrorLinkedToTheOriginal()
+    {
+        var (original, source, destination) = await PostAsync(25m);
+
+        var reversal = await Ledger.ReverseTransferAsync(new ReverseTransferRequest
+        {
+            TransferId = original.Id, Reference = "refund", PostedBy = "ops", CorrelationId = "corr-rev",
+        });
+
+        Assert.True(reversal.IsSuccess, reversal.ToString());
+        Assert.False(reversal.Replayed);
+        Assert.Equal(original.Id, reversal.Value.ReversalOf);
+        Assert.Equal(destination, reversal.Value.SourceAccountId);
+        Assert.Equal(source, reversal.Value.DestinationAccountId);
+        Assert.Equal(original.Amount, reversal.Value.Amount);
+        Assert.Equal("refund", reversal.Value.Reference);
+        Assert.Equal((10000L, 3L, 3L), await fixture.AccountStateAsync(source));
+        Assert.Equal((0L, 2L, 2L), await fixture.AccountStateAsync(destination));
+        Assert.Equal(reversal.Value, (await Ledger.GetTransferAsync(reversal.Value.Id)).Value);
+    }
+
+    [Fact]
+    public async Task ReverseTransfer_RetriedWithoutId_ReplaysTheSameReversal()
+    {
+        var (original, source, _) = await PostAsync(10m);
+
+        var first = await Ledger.ReverseTransferAsync(new ReverseTransferRequest { TransferId = original.Id });
+        var second = await Ledger.ReverseTransferAsync(new ReverseTransferRequest { TransferId = original.Id });
+
+        Assert.True(first.IsSuccess && second.IsSuccess, $"{first} {second}");
+        Assert.True(second.Replayed);
+        Assert.Equal(first.Value, second.Value);
+        Assert.Equal((10000L, 3L, 3L), await fixture.AccountStateAsync(source));
+    }
+
+    [Fact]
+    public async Task ReverseTransfer_SecondReversalWithAnotherId_IsAlreadyReversedAndChangesNothing()
+    {
+        var (original, source, _) = await PostAsync(10m);
+        Assert.True((await Ledger.ReverseTransferAsync(new ReverseTransferRequest { TransferId = original.Id, Id = Guid.CreateVersion7() })).IsSuccess);
+
+        var again = await Ledger.ReverseTransferAsync(new ReverseTransferRequest { TransferId = original.Id, Id = Guid.CreateVersion7() });
+
+        Assert.Equal(LedgerErrorCode.AlreadyReversed, again.Error?.Code);
+        Assert.Equal((10000L, 3L, 3L), await fixture.AccountStateAsync(source));
+    }
+
+    [Fact]
+    public async Task ReverseTransfer_ConcurrentReversalsWithDifferentIds_PostExactlyOne()
+    {
+        var (original, source, destination) = await PostAsync(10m);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() =>
+            fixture.CreateLedger().ReverseTransferAsync(new ReverseTransferRequest { TransferId = original.Id, Id = Guid.CreateVersion7() }))));
+
+        Assert.Single(results, r => r.IsSuccess);
+        Assert.All(results.Where(r => !r.IsSuccess), r => Assert.Equal(LedgerErrorCode.AlreadyReversed, r.Error!.Code));
+        Assert.Equal((10000L, 3L, 3L), await fixture.AccountStateAsync(source));
+        Assert.Equal((0L, 2L, 2L), await fixture.AccountStateAsync(destination));
+    }
+
+    [Fact]
+    public async Task ReverseTransfer_Unknown_IsTransferNotFound()
+    {
+        var result = await Ledger.ReverseTransferAsync(new ReverseTransferRequest { TransferId = Guid.CreateVersion7() });
+
+        Assert.Equal(LedgerErrorCode.TransferNotFound, result.Error?.Code);
+    }
+
+    [Fact]
+    public async Task ReverseTransfer_DestinationSpentTheMoney_IsInsufficientFunds()
+    {
+        var (original, _, destination) = await PostAsync(10m);
+        var elsewhere = await fixture.CreateAccountAsync();
+        Assert.True((await Ledger.PostTransferAsync(new PostTransferRequest
+        {
+            SourceAccountId = destination, DestinationAccountId = elsewhere, Amount = 5m,
+        })).IsSuccess);
+
+        var reversal = await Ledger.ReverseTransferAsync(new ReverseTransferRequest { TransferId = original.Id });
+
+        Assert.Equal(LedgerErrorCode.InsufficientFunds, reversal.Error?.Code);
+        Assert.Equal((500L, 2L, 2L), await fixture.AccountStateAsync(destination));
+    }
+
+    [Fact]
+    public async Task ReverseTransfer_OfAReversal_PostsTheOriginalMovementAgain()
+    {
+        var (original, source, destination) = await PostAsync(10m);
+        var reversal = await Ledger.ReverseTransferAsync(new ReverseTransferRequest { TransferId = original.Id });
+
+        var again = await Ledger.ReverseTransferAsync(new ReverseTransferRequest { TransferId = reversal.Value!.Id });
+
+        Assert.True(again.IsSuccess, again.ToString());
+        Assert.Equal(reversal.Value.Id, again.Value.ReversalOf);
+        Assert.Equal((9000L, 4L, 4L), await fixture.AccountStateAsync(source));
+        Assert.Equal((1000L, 3L, 3L), await fixture.AccountStateAsync(destination));
+    }
+
+    private async Task<(Transfer Transfer, string Source, string Destination)> PostAsync(decimal amount)
+    {
+        var source = await fixture.CreateFundedAccountAsync(100m);
+        var destination = await fixture.CreateAccountAsync();
+        var posted = await Ledger.PostTransferAsync(new PostTransferRequest
+        {
+            SourceAccountId = source, DestinationAccountId = destination, Amount = amount,
+        });
+        Assert.True(posted.IsSuccess, posted.ToString());
+        return (posted.Value, source, destination);
+    }
+}
