@@ -43,6 +43,7 @@ public sealed class LedgerError
         LedgerErrorCode.ConcurrencyConflict => "concurrency_conflict",
         LedgerErrorCode.AccountExists => "account_exists",
         LedgerErrorCode.AlreadyReversed => "already_reversed",
+        LedgerErrorCode.Overloaded => "overloaded",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown ledger error code."),
     };
 

@@ -32,4 +32,7 @@ public enum LedgerErrorCode
 
     /// <summary><c>already_reversed</c>: the transfer has been reversed already; a transfer is reversed at most once.</summary>
     AlreadyReversed = 9,
+
+    /// <summary><c>overloaded</c>: the posting queue is full; nothing was queued. Retry with the same id after a pause.</summary>
+    Overloaded = 10,
 }

@@ -13,6 +13,8 @@ internal sealed class LedgerMetrics
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _retries;
     private readonly Counter<long> _concurrencyConflicts;
+    private readonly Histogram<int> _batchSize;
+    private readonly Histogram<double> _batchDuration;
 
     public LedgerMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +25,9 @@ internal sealed class LedgerMetrics
             "Posting attempts retried, by reason: version_conflict, transient, duplicate_id or procedure_missing.");
         _concurrencyConflicts = meter.CreateCounter<long>("ledger.transfers.concurrency_conflicts", "{transfer}",
             "Transfers that met version conflicts on every attempt and were answered concurrency_conflict.");
+        _batchSize = meter.CreateHistogram<int>("ledger.batch.size", "{transfer}", "Transfers per group-commit batch.");
+        _batchDuration = meter.CreateHistogram<double>("ledger.batch.duration", "s",
+            "Time to post one batch: procedure call, commit and cache write-through.");
     }
 
     public void Posted() => _posted.Add(1);
@@ -32,4 +37,10 @@ internal sealed class LedgerMetrics
     public void Retry(string reason) => _retries.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void ConcurrencyConflict() => _concurrencyConflicts.Add(1);
+
+    public void Batch(int size, TimeSpan duration)
+    {
+        _batchSize.Record(size);
+        _batchDuration.Record(duration.TotalSeconds);
+    }
 }

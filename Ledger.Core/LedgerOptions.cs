@@ -34,6 +34,35 @@ public sealed class LedgerOptions
 
     /// <summary>The balance cache.</summary>
     public CacheOptions Cache { get; set; } = new();
+
+    /// <summary>Group commit of postings.</summary>
+    public BatchingOptions Batching { get; set; } = new();
+}
+
+/// <summary>Group commit: concurrent posts are queued and posted in batches, one procedure call and one commit per
+/// batch. A batch takes what is queued when a worker is free, so it is one transfer under light load (no added wait)
+/// and grows with the load.</summary>
+public sealed class BatchingOptions
+{
+    /// <summary>Whether posts are batched. Off, each post is its own call and commit (for comparison). Default: true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The most transfers in one batch. Default: 500.</summary>
+    [Range(1, 5000)]
+    public int MaxBatchSize { get; set; } = 500;
+
+    /// <summary>How long a batch that is not full may wait for more transfers before it is posted. Default: zero
+    /// (post what is queued at once; batches grow by themselves while the previous batch commits).</summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How many batches may be in flight at once (each on its own connection). Default: 4.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentBatches { get; set; } = 4;
+
+    /// <summary>How many transfers may wait in the queue; when it is full new posts are refused at once with
+    /// <see cref="LedgerErrorCode.Overloaded"/>. Default: 20,000.</summary>
+    [Range(1, 1_000_000)]
+    public int QueueCapacity { get; set; } = 20_000;
 }
 
 /// <summary>Retries of a posting that met a version conflict (another writer won) or a transient database fault

@@ -14,6 +14,7 @@ internal sealed class LedgerOptionsValidator : IValidateOptions<LedgerOptions>
         Check(options, "Ledger", failures);
         Check(options.Retry, "Ledger:Retry", failures);
         Check(options.Cache, "Ledger:Cache", failures);
+        Check(options.Batching, "Ledger:Batching", failures);
 
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
@@ -43,6 +44,11 @@ internal sealed class LedgerOptionsValidator : IValidateOptions<LedgerOptions>
         if (options.Cache.OperationTimeout <= TimeSpan.Zero || options.Cache.OperationTimeout > TimeSpan.FromSeconds(30))
         {
             failures.Add("Ledger:Cache:OperationTimeout must be above zero and at most 30 seconds.");
+        }
+
+        if (options.Batching.MaxWait < TimeSpan.Zero || options.Batching.MaxWait > TimeSpan.FromSeconds(1))
+        {
+            failures.Add("Ledger:Batching:MaxWait must be from zero to one second.");
         }
 
         if (options.MaxClockSkew < TimeSpan.Zero || options.MaxClockSkew > TimeSpan.FromDays(1))

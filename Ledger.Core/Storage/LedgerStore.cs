@@ -220,7 +220,7 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
             : throw new InvalidOperationException($"A stored id has {bytes.Length} bytes, not 16.");
     }
 
-    private static int GetInt32(DbDataReader reader, string column) =>
+    internal static int GetInt32(DbDataReader reader, string column) =>
         Convert.ToInt32(reader.GetValue(reader.GetOrdinal(column)), System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task FinishAsync(MySqlTransaction transaction, bool commit)
@@ -244,7 +244,7 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
         reader.GetInt64(reader.GetOrdinal("version")),
         AsUtc(reader.GetDateTime(reader.GetOrdinal("created_at"))));
 
-    private static TransferRow ReadTransfer(DbDataReader reader)
+    internal static TransferRow ReadTransfer(DbDataReader reader)
     {
         var clientTimestamp = reader.GetOrdinal("client_timestamp");
         var correlationId = reader.GetOrdinal("correlation_id");

@@ -3,7 +3,8 @@
 -- the state has changed since (the money arrived, the account was opened); a new attempt takes a new id. This keeps
 -- "one id, one outcome": a client that lost the first answer and retries cannot get a different one. Requests that
 -- are malformed (refused before they reach the ledger) and concurrency conflicts (safe to retry) are not recorded.
--- The requested amount is kept as given, in major units, since it may not convert (the currency may be unknown).
+-- The requested amount is kept as given, in major units, since it may not convert (the currency may be unknown);
+-- the currency is the one the request named, or else the source account's when it exists.
 CREATE TABLE transfer_rejections (
     id                     BINARY(16) NOT NULL,
     source_account_id      VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,

@@ -30,7 +30,7 @@ proc: BEGIN
 
     INSERT INTO audit_log (occurred_at, actor, action, entity_type, entity_id, details, correlation_id)
     VALUES (p_now, p_actor, 'account.created', 'account', p_id,
-            JSON_OBJECT('currency', p_currency, 'overdraftLimit', p_overdraft_limit), p_correlation_id);
+            JSON_OBJECT('currency', p_currency, 'overdraftLimit', CAST(p_overdraft_limit AS SIGNED)), p_correlation_id);
 
     SELECT 0 AS status, p_id AS id, p_currency AS currency, v_minor_units AS minor_units, CAST(0 AS SIGNED) AS balance,
            p_overdraft_limit AS overdraft_limit, CAST(0 AS SIGNED) AS version, p_now AS created_at;

@@ -1,31 +1,7 @@
--- Posts one transfer: debits the source, credits the destination, writes the transfer, its two entries and two
--- outbox rows. Must be called inside a transaction (READ COMMITTED); the caller commits when status is 0 and
--- rolls back otherwise. Nothing is locked while checking: each balance UPDATE is guarded by the version read,
--- and the two accounts are updated in byte order of their ids, so opposing transfers cannot deadlock.
---
--- p_amount is in major units, as the caller gave it; it is converted here, exactly, to minor units of the
--- accounts' currency (the currency is known only here when the caller leaves it out). Every stored amount is
--- an integer in minor units.
---
--- Text parameters carry explicit character sets and binary collations: ids, currencies and references compare
--- byte for byte (never case-insensitively), whatever the database's default collation.
---
--- p_reversal_of, when set, makes this the reversal of that transfer: it must mirror it (accounts swapped, same
--- amount), and a transfer is reversed at most once.
---
--- Returns one row with status and replayed (stable numbers, checked in this order):
---   1 replayed: a transfer with this id exists with the same content; its columns are returned
---   2 idempotency conflict: a transfer (or a recorded refusal) with this id exists with different content
---   3 source account not found          4 destination account not found
---  11 the transfer to reverse does not exist     12 that transfer has been reversed already
---   5 currency mismatch (between the accounts, or with p_currency)
---   8 amount has more fraction digits than the currency allows
---  13 a reversal that does not mirror the transfer it reverses
---   6 insufficient funds: the debit would take the source below -overdraft_limit
---   7 version conflict: another writer changed an account since it was read; retry
---   0 posted: the transfer's columns, and both accounts' new balances and versions
--- Statuses 3, 4, 5 and 6 depend on the ledger's state; they are recorded in transfer_rejections (the caller
--- commits them) and a retry with the same id and content answers the same status again with replayed = 1.
+-- Posts one transfer (see ledger_apply_transfer for the rules and the status numbers) and returns one row: status,
+-- replayed, and for status 0 (posted) and 1 (replayed) the transfer's columns; for status 0 also both accounts' new
+-- balances and versions. Must be called inside a transaction (READ COMMITTED): the caller rolls back on status 7
+-- (version conflict) and retries, and commits otherwise (a posting, a refusal recorded under its id, or nothing).
 DROP PROCEDURE IF EXISTS ledger_post_transfer;
 DELIMITER $$
 CREATE PROCEDURE ledger_post_transfer(
@@ -41,173 +17,26 @@ CREATE PROCEDURE ledger_post_transfer(
     IN p_correlation_id   VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
     IN p_posted_at        DATETIME(6))
     MODIFIES SQL DATA
-proc: BEGIN
-    DECLARE v_status TINYINT UNSIGNED DEFAULT 0;
-    DECLARE v_src_currency CHAR(3) CHARACTER SET ascii COLLATE ascii_bin DEFAULT NULL;
-    DECLARE v_dst_currency CHAR(3) CHARACTER SET ascii COLLATE ascii_bin DEFAULT NULL;
-    DECLARE v_src_balance, v_src_limit, v_src_version BIGINT DEFAULT NULL;
-    DECLARE v_dst_balance, v_dst_version BIGINT DEFAULT NULL;
-    DECLARE v_minor_units TINYINT UNSIGNED DEFAULT NULL;
-    DECLARE v_scaled DECIMAL(24, 4);
-    DECLARE v_amount BIGINT;
-    DECLARE v_rows INT;
-    DECLARE v_original_source, v_original_destination VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin DEFAULT NULL;
-    DECLARE v_original_amount BIGINT DEFAULT NULL;
+BEGIN
+    DECLARE v_status, v_replayed TINYINT UNSIGNED;
+    DECLARE v_source_balance, v_source_version, v_destination_balance, v_destination_version BIGINT;
 
-    -- Idempotency first: a known id answers with its first outcome, whatever the accounts look like now.
-    IF EXISTS (SELECT 1 FROM transfers WHERE id = p_id) THEN
-        SELECT CASE
-                   WHEN t.source_account_id = p_source
-                    AND t.destination_account_id = p_destination
-                    AND t.amount = p_amount * CASE c.minor_units WHEN 0 THEN 1 WHEN 1 THEN 10 WHEN 2 THEN 100
-                                                                  WHEN 3 THEN 1000 ELSE 10000 END
-                    AND (p_currency IS NULL OR t.currency = p_currency)
-                    AND t.client_timestamp <=> p_client_timestamp
-                    AND t.reference <=> p_reference
-                    AND t.reversal_of <=> p_reversal_of
-                   THEN 1 ELSE 2 END AS status,
-               1 AS replayed,
+    CALL ledger_apply_transfer(p_id, p_source, p_destination, p_amount, p_currency, p_client_timestamp, p_reference,
+                               p_reversal_of, p_posted_by, p_correlation_id, p_posted_at,
+                               v_status, v_replayed, v_source_balance, v_source_version,
+                               v_destination_balance, v_destination_version);
+
+    IF v_status IN (0, 1) THEN
+        SELECT v_status AS status, v_replayed AS replayed,
                t.id, t.source_account_id, t.destination_account_id, t.amount, t.currency, c.minor_units,
-               t.client_timestamp, t.posted_at, t.posted_by, t.correlation_id, t.reference, t.reversal_of
+               t.client_timestamp, t.posted_at, t.posted_by, t.correlation_id, t.reference, t.reversal_of,
+               v_source_balance AS source_balance, v_source_version AS source_version,
+               v_destination_balance AS destination_balance, v_destination_version AS destination_version
           FROM transfers t
           JOIN currencies c ON c.code = t.currency
          WHERE t.id = p_id;
-        LEAVE proc;
+    ELSE
+        SELECT v_status AS status, v_replayed AS replayed;
     END IF;
-
-    IF EXISTS (SELECT 1 FROM transfer_rejections WHERE id = p_id) THEN
-        SELECT CASE
-                   WHEN r.source_account_id = p_source
-                    AND r.destination_account_id = p_destination
-                    AND r.amount = p_amount
-                    AND (p_currency IS NULL OR r.currency <=> p_currency)
-                    AND r.client_timestamp <=> p_client_timestamp
-                    AND r.reference <=> p_reference
-                    AND r.reversal_of <=> p_reversal_of
-                   THEN r.status ELSE 2 END AS status,
-               1 AS replayed
-          FROM transfer_rejections r
-         WHERE r.id = p_id;
-        LEAVE proc;
-    END IF;
-
-    checks: BEGIN
-        SELECT currency, balance, overdraft_limit, version
-          INTO v_src_currency, v_src_balance, v_src_limit, v_src_version
-          FROM accounts WHERE id = p_source;
-        IF v_src_currency IS NULL THEN
-            SET v_status = 3;
-            LEAVE checks;
-        END IF;
-
-        SELECT currency, balance, version
-          INTO v_dst_currency, v_dst_balance, v_dst_version
-          FROM accounts WHERE id = p_destination;
-        IF v_dst_currency IS NULL THEN
-            SET v_status = 4;
-            LEAVE checks;
-        END IF;
-
-        IF p_reversal_of IS NOT NULL THEN
-            SELECT source_account_id, destination_account_id, amount
-              INTO v_original_source, v_original_destination, v_original_amount
-              FROM transfers WHERE id = p_reversal_of;
-            IF v_original_source IS NULL THEN
-                SET v_status = 11;
-                LEAVE checks;
-            END IF;
-            IF EXISTS (SELECT 1 FROM transfers WHERE reversal_of = p_reversal_of) THEN
-                SET v_status = 12;
-                LEAVE checks;
-            END IF;
-        END IF;
-
-        IF v_src_currency <> v_dst_currency OR (p_currency IS NOT NULL AND p_currency <> v_src_currency) THEN
-            SET v_status = 5;
-            LEAVE checks;
-        END IF;
-
-        SELECT minor_units INTO v_minor_units FROM currencies WHERE code = v_src_currency;
-        SET v_scaled = p_amount * CASE v_minor_units WHEN 0 THEN 1 WHEN 1 THEN 10 WHEN 2 THEN 100
-                                                     WHEN 3 THEN 1000 ELSE 10000 END;
-        IF v_scaled <> TRUNCATE(v_scaled, 0) OR v_scaled <= 0 THEN
-            SET v_status = 8;
-            LEAVE checks;
-        END IF;
-        SET v_amount = CAST(v_scaled AS SIGNED);
-
-        IF p_reversal_of IS NOT NULL
-           AND (v_original_source <> p_destination OR v_original_destination <> p_source OR v_original_amount <> v_amount) THEN
-            SET v_status = 13;
-            LEAVE checks;
-        END IF;
-
-        IF v_src_balance - v_amount < -v_src_limit THEN
-            SET v_status = 6;
-            LEAVE checks;
-        END IF;
-
-        -- Guarded updates in a fixed order. Zero rows means another writer won: nothing of this call may stay,
-        -- so the caller rolls back (the first update may already have been applied).
-        IF CAST(p_source AS BINARY) < CAST(p_destination AS BINARY) THEN
-            UPDATE accounts SET balance = balance - v_amount, version = version + 1, updated_at = p_posted_at
-             WHERE id = p_source AND version = v_src_version;
-            SET v_rows = ROW_COUNT();
-            IF v_rows = 1 THEN
-                UPDATE accounts SET balance = balance + v_amount, version = version + 1, updated_at = p_posted_at
-                 WHERE id = p_destination AND version = v_dst_version;
-                SET v_rows = ROW_COUNT();
-            END IF;
-        ELSE
-            UPDATE accounts SET balance = balance + v_amount, version = version + 1, updated_at = p_posted_at
-             WHERE id = p_destination AND version = v_dst_version;
-            SET v_rows = ROW_COUNT();
-            IF v_rows = 1 THEN
-                UPDATE accounts SET balance = balance - v_amount, version = version + 1, updated_at = p_posted_at
-                 WHERE id = p_source AND version = v_src_version;
-                SET v_rows = ROW_COUNT();
-            END IF;
-        END IF;
-        IF v_rows <> 1 THEN
-            SET v_status = 7;
-            LEAVE checks;
-        END IF;
-
-        SET v_src_balance = v_src_balance - v_amount, v_src_version = v_src_version + 1,
-            v_dst_balance = v_dst_balance + v_amount, v_dst_version = v_dst_version + 1;
-
-        INSERT INTO transfers (id, source_account_id, destination_account_id, amount, currency, client_timestamp,
-                               posted_at, posted_by, correlation_id, reference, reversal_of)
-        VALUES (p_id, p_source, p_destination, v_amount, v_src_currency, p_client_timestamp,
-                p_posted_at, p_posted_by, p_correlation_id, p_reference, p_reversal_of);
-
-        INSERT INTO entries (account_id, account_version, transfer_id, amount, balance_after, posted_at)
-        VALUES (p_source, v_src_version, p_id, -v_amount, v_src_balance, p_posted_at),
-               (p_destination, v_dst_version, p_id, v_amount, v_dst_balance, p_posted_at);
-
-        INSERT INTO outbox (account_id, version, balance, created_at)
-        VALUES (p_source, v_src_version, v_src_balance, p_posted_at),
-               (p_destination, v_dst_version, v_dst_balance, p_posted_at);
-    END checks;
-
-    IF v_status <> 0 THEN
-        IF v_status IN (3, 4, 5, 6) THEN
-            INSERT INTO transfer_rejections (id, source_account_id, destination_account_id, amount, currency,
-                                             client_timestamp, reference, reversal_of, status, rejected_at,
-                                             rejected_for, correlation_id)
-            VALUES (p_id, p_source, p_destination, p_amount, p_currency, p_client_timestamp, p_reference,
-                    p_reversal_of, v_status, p_posted_at, p_posted_by, p_correlation_id);
-        END IF;
-        SELECT v_status AS status, 0 AS replayed;
-        LEAVE proc;
-    END IF;
-
-    SELECT 0 AS status, 0 AS replayed, p_id AS id, p_source AS source_account_id,
-           p_destination AS destination_account_id, v_amount AS amount, v_src_currency AS currency,
-           v_minor_units AS minor_units, p_client_timestamp AS client_timestamp, p_posted_at AS posted_at,
-           p_posted_by AS posted_by, p_correlation_id AS correlation_id, p_reference AS reference,
-           p_reversal_of AS reversal_of,
-           v_src_balance AS source_balance, v_src_version AS source_version,
-           v_dst_balance AS destination_balance, v_dst_version AS destination_version;
 END$$
 DELIMITER ;

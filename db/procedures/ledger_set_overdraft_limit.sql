@@ -25,7 +25,7 @@ proc: BEGIN
 
     INSERT INTO audit_log (occurred_at, actor, action, entity_type, entity_id, details, correlation_id)
     VALUES (p_now, p_actor, 'account.overdraft_limit_changed', 'account', p_id,
-            JSON_OBJECT('from', v_old_limit, 'to', p_overdraft_limit), p_correlation_id);
+            JSON_OBJECT('from', CAST(v_old_limit AS SIGNED), 'to', CAST(p_overdraft_limit AS SIGNED)), p_correlation_id);
 
     SELECT 0 AS status, a.id, a.currency, c.minor_units, a.balance, a.overdraft_limit, a.version, a.created_at
       FROM accounts a JOIN currencies c ON c.code = a.currency

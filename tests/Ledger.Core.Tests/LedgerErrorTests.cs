@@ -16,6 +16,7 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.ConcurrencyConflict, "concurrency_conflict" },
         { LedgerErrorCode.AccountExists, "account_exists" },
         { LedgerErrorCode.AlreadyReversed, "already_reversed" },
+        { LedgerErrorCode.Overloaded, "overloaded" },
     };
 
     public static TheoryData<LedgerErrorCode, int> CodeNumbers => new()
@@ -29,6 +30,7 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.ConcurrencyConflict, 7 },
         { LedgerErrorCode.AccountExists, 8 },
         { LedgerErrorCode.AlreadyReversed, 9 },
+        { LedgerErrorCode.Overloaded, 10 },
     };
 
     [Theory]
@@ -79,7 +81,7 @@ public sealed partial class LedgerErrorTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(10)]
+    [InlineData(11)]
     [InlineData(-1)]
     [InlineData(int.MaxValue)]
     public void ToCodeName_UnknownValue_ThrowsArgumentOutOfRange(int value)

@@ -1,0 +1,256 @@
+using System.Threading.Channels;
+using Ledger.Cache;
+using Ledger.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+using Polly;
+using Polly.Retry;
+
+namespace Ledger.Posting;
+
+/// <summary>
+/// Group commit. Concurrent posts wait in a bounded queue; each of a few workers takes what is queued (up to
+/// <see cref="BatchingOptions.MaxBatchSize"/>, lingering at most <see cref="BatchingOptions.MaxWait"/> for more),
+/// posts it with one procedure call in one transaction, writes the new balances to the cache in one pipelined round,
+/// and then answers every caller with its own outcome. Under light load a batch is one transfer and adds no wait;
+/// under heavy load the queue fills while a batch commits, and the next batch carries all of it.
+/// </summary>
+internal sealed partial class TransferBatcher : IAsyncDisposable
+{
+    private readonly Channel<Pending> _queue;
+    private readonly BatchStore _store;
+    private readonly IBalanceCache _cache;
+    private readonly TimeProvider _time;
+    private readonly BatchingOptions _options;
+    private readonly ILogger<TransferBatcher> _logger;
+    private readonly LedgerMetrics _metrics;
+    private readonly ResiliencePipeline _retry;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lazy<Task[]> _workers;
+
+    public TransferBatcher(
+        BatchStore store,
+        IBalanceCache cache,
+        TimeProvider timeProvider,
+        IOptions<LedgerOptions> options,
+        LedgerMetrics metrics,
+        ILogger<TransferBatcher> logger)
+    {
+        _store = store;
+        _cache = cache;
+        _time = timeProvider;
+        _options = options.Value.Batching;
+        _metrics = metrics;
+        _logger = logger;
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
+            SingleWriter = false,
+        });
+        _retry = BuildRetry(options.Value.Retry, timeProvider, metrics);
+        // Workers start with the first post, so a ledger that never posts (a reader, a test) runs none.
+        _workers = new Lazy<Task[]>(() => Enumerable.Range(0, _options.MaxConcurrentBatches).Select(_ => Task.Run(WorkAsync)).ToArray());
+    }
+
+    /// <summary>Queues a transfer and waits for its batch. Null when the queue is full: the caller is refused at
+    /// once rather than made to wait.</summary>
+    public Task<PostTransferOutcome>? TryPost(PostTransferCommand transfer, CancellationToken cancellationToken)
+    {
+        _ = _workers.Value;
+        var pending = new Pending(transfer);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            return null;
+        }
+
+        // A caller that stops waiting does not take its transfer out of a batch: the outcome is then unknown to it,
+        // and a retry with the same id tells it.
+        return cancellationToken.CanBeCanceled ? pending.Outcome.Task.WaitAsync(cancellationToken) : pending.Outcome.Task;
+    }
+
+    public int QueueLength => _queue.Reader.Count;
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_workers.IsValueCreated)
+        {
+            // Let the queued transfers be posted before stopping.
+            await Task.WhenAll(_workers.Value).ConfigureAwait(false);
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private static ResiliencePipeline BuildRetry(RetryOptions retry, TimeProvider timeProvider, LedgerMetrics metrics)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
+        if (retry.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = retry.MaxRetries,
+                Delay = retry.BaseDelay,
+                MaxDelay = retry.MaxDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder().Handle<MySqlException>(IsRetryable),
+                OnRetry = args =>
+                {
+                    metrics.Retry(args.Outcome.Exception is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry } ? "duplicate_id" : "transient");
+                    return default;
+                },
+            });
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Transient faults; a duplicate id posted at the same moment by another replica (the retry replays it);
+    /// a procedure missing for the instant of a deployment; and the batch's own guard signal (50107).</summary>
+    private static bool IsRetryable(MySqlException exception) =>
+        exception.IsTransient ||
+        exception.ErrorCode is MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.StoredProcedureDoesNotExist ||
+        exception.Number == 50107;
+
+    private async Task WorkAsync()
+    {
+        var batch = new List<Pending>(_options.MaxBatchSize);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            if (batch.Count < _options.MaxBatchSize && _options.MaxWait > TimeSpan.Zero)
+            {
+                await LingerAsync(reader, batch).ConfigureAwait(false);
+            }
+
+            if (batch.Count > 0)
+            {
+                await PostBatchAsync(batch).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task LingerAsync(ChannelReader<Pending> reader, List<Pending> batch)
+    {
+        using var linger = new CancellationTokenSource(_options.MaxWait, _time);
+        try
+        {
+            while (batch.Count < _options.MaxBatchSize && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
+            {
+                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+                {
+                    batch.Add(pending);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (linger.IsCancellationRequested)
+        {
+            // The batch closes at MaxWait with what it has.
+        }
+    }
+
+    private async Task PostBatchAsync(List<Pending> batch)
+    {
+        var started = _time.GetTimestamp();
+        await PostAsync(batch).ConfigureAwait(false);
+        _metrics.Batch(batch.Count, _time.GetElapsedTime(started));
+    }
+
+    /// <summary>Posts a batch; a fault that retries do not cure splits it in halves until the transfer that causes
+    /// it fails alone, so one bad transfer never fails its neighbours.</summary>
+    private async Task PostAsync(List<Pending> batch)
+    {
+        PostTransferOutcome[] outcomes;
+        try
+        {
+            var commands = batch.ConvertAll(p => p.Transfer);
+            outcomes = await _retry.ExecuteAsync(
+                static async (state, token) => await state.Store.PostAsync(state.Commands, state.Now(), token).ConfigureAwait(false),
+                (Store: _store, Commands: commands, Now: (Func<DateTime>)(() => _time.GetUtcNow().UtcDateTime)),
+                _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (batch.Count > 1 && ex is MySqlException { IsTransient: false })
+        {
+            LogSplitting(_logger, batch.Count, ex.Message);
+            var half = batch.Count / 2;
+            await PostAsync(batch.GetRange(0, half)).ConfigureAwait(false);
+            await PostAsync(batch.GetRange(half, batch.Count - half)).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex)
+        {
+            foreach (var pending in batch)
+            {
+                pending.Outcome.TrySetException(ex);
+            }
+
+            return;
+        }
+
+        await WriteThroughAsync(outcomes).ConfigureAwait(false);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Outcome.TrySetResult(outcomes[i]);
+        }
+    }
+
+    /// <summary>One pipelined round of compare-and-set writes: the newest balance of each account the batch changed.</summary>
+    private async Task WriteThroughAsync(PostTransferOutcome[] outcomes)
+    {
+        if (!_cache.IsEnabled)
+        {
+            return;
+        }
+
+        var newest = new Dictionary<string, BalanceSnapshot>(StringComparer.Ordinal);
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Status != ProcedureStatus.Done)
+            {
+                continue;
+            }
+
+            foreach (var snapshot in (ReadOnlySpan<BalanceSnapshot>)[outcome.Source!.Value, outcome.Destination!.Value])
+            {
+                if (!newest.TryGetValue(snapshot.AccountId, out var seen) || seen.Version < snapshot.Version)
+                {
+                    newest[snapshot.AccountId] = snapshot;
+                }
+            }
+        }
+
+        if (newest.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _cache.SetAsync([.. newest.Values], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            Log.CacheWriteFailed(_logger, ex);
+        }
+    }
+
+    [LoggerMessage(1101, LogLevel.Warning, "A batch of {Count} transfers failed ({Reason}); posting it in halves")]
+    private static partial void LogSplitting(ILogger logger, int count, string reason);
+
+    private sealed class Pending(PostTransferCommand transfer)
+    {
+        public PostTransferCommand Transfer { get; } = transfer;
+
+        public TaskCompletionSource<PostTransferOutcome> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
