@@ -1,5 +1,6 @@
 using Ledger.Cache;
 using Ledger.Migrations;
+using Ledger.Posting;
 using Ledger.Storage;
 using Ledger.Verification;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ internal sealed class LedgerService : ILedger
     private readonly ILogger<LedgerService> _logger;
     private readonly LedgerMetrics _metrics;
     private readonly ResiliencePipeline _postingPipeline;
+    private readonly TransferBatcher? _batcher;
 
     public LedgerService(
         LedgerStore store,
@@ -36,6 +38,7 @@ internal sealed class LedgerService : ILedger
         TimeProvider timeProvider,
         IOptions<LedgerOptions> options,
         LedgerMetrics metrics,
+        TransferBatcher batcher,
         ILogger<LedgerService> logger)
     {
         _store = store;
@@ -48,6 +51,7 @@ internal sealed class LedgerService : ILedger
         _logger = logger;
         _metrics = metrics;
         _postingPipeline = BuildPostingPipeline(_options.Retry, timeProvider, metrics, logger);
+        _batcher = _options.Batching.Enabled ? batcher : null;
     }
 
     public async Task<LedgerResult<Account>> CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken = default)
@@ -276,15 +280,51 @@ internal sealed class LedgerService : ILedger
         return LedgerResult<Account>.Success(ToAccount(updated));
     }
 
-    /// <summary>Posts through the procedure with retries, writes the cache through, and maps the outcome.</summary>
+    /// <summary>Posts through the batcher (group commit) or, with batching off, one procedure call with retries;
+    /// either way the cache is written through before the outcome is mapped.</summary>
     private async Task<LedgerResult<Transfer>> PostAsync(PostTransferCommand command, CancellationToken cancellationToken)
     {
         PostTransferOutcome outcome;
+        if (_batcher is not null)
+        {
+            if (_batcher.TryPost(command, cancellationToken) is not { } queued)
+            {
+                return Reject(command.Id, LedgerErrorCode.Overloaded,
+                    "The ledger is taking more posts than it can queue; nothing was queued. Retry with the same id shortly.", replayed: false);
+            }
+
+            outcome = await queued.ConfigureAwait(false);
+        }
+        else
+        {
+            var single = await PostOneAsync(command, cancellationToken).ConfigureAwait(false);
+            if (single is null)
+            {
+                _metrics.ConcurrencyConflict();
+                Log.ConcurrencyConflict(_logger, command.Id, _options.Retry.MaxRetries + 1);
+                return Reject(command.Id, new LedgerError(LedgerErrorCode.ConcurrencyConflict,
+                    "Other writers changed these accounts on every attempt; retry with the same transfer id."), replayed: false);
+            }
+
+            outcome = single;
+            if (outcome.Status == ProcedureStatus.Done)
+            {
+                await WriteThroughAsync([outcome.Source!.Value, outcome.Destination!.Value]).ConfigureAwait(false);
+            }
+        }
+
+        return MapOutcome(command, outcome);
+    }
+
+    /// <summary>One transfer per procedure call, retried on version conflicts and transient faults; null when
+    /// version conflicts outlasted the retries.</summary>
+    private async Task<PostTransferOutcome?> PostOneAsync(PostTransferCommand command, CancellationToken cancellationToken)
+    {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(TransferIdKey, command.Id);
         try
         {
-            outcome = await _postingPipeline.ExecuteAsync(
+            return await _postingPipeline.ExecuteAsync(
                 static async (context, state) =>
                 {
                     var attempt = await state.Store.PostTransferAsync(state.Command, context.CancellationToken).ConfigureAwait(false);
@@ -295,21 +335,20 @@ internal sealed class LedgerService : ILedger
         }
         catch (VersionConflictException)
         {
-            _metrics.ConcurrencyConflict();
-            Log.ConcurrencyConflict(_logger, command.Id, _options.Retry.MaxRetries + 1);
-            return Reject(command.Id, new LedgerError(LedgerErrorCode.ConcurrencyConflict,
-                "Other writers changed these accounts on every attempt; retry with the same transfer id."), replayed: false);
+            return null;
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
 
+    private LedgerResult<Transfer> MapOutcome(PostTransferCommand command, PostTransferOutcome outcome)
+    {
         var replayed = outcome.Replayed;
         switch (outcome.Status)
         {
             case ProcedureStatus.Done:
-                await WriteThroughAsync([outcome.Source!.Value, outcome.Destination!.Value]).ConfigureAwait(false);
                 var posted = ToTransfer(outcome.Transfer!);
                 _metrics.Posted();
                 Log.TransferPosted(_logger, posted.Id, posted.Amount, posted.SourceAccountId, posted.DestinationAccountId);

@@ -2,6 +2,7 @@ using Ledger;
 using Ledger.Cache;
 using Ledger.Hosting;
 using Ledger.Migrations;
+using Ledger.Posting;
 using Ledger.Storage;
 using Ledger.Verification;
 using Microsoft.Extensions.Configuration;
@@ -56,7 +57,13 @@ public static class LedgerServiceCollectionExtensions
         services.TryAddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<LedgerOptions>>().Value;
-            return new MySqlDataSourceBuilder(options.ConnectionString)
+            var connectionString = new MySqlConnectionStringBuilder(options.ConnectionString)
+            {
+                // ROW_COUNT() in the procedures then counts rows changed, whatever the client's default: the version
+                // guard reads "zero rows" as "another writer won".
+                UseAffectedRows = true,
+            };
+            return new MySqlDataSourceBuilder(connectionString.ConnectionString)
                 .UseLoggerFactory(provider.GetService<ILoggerFactory>())
                 .Build();
         });
@@ -74,6 +81,8 @@ public static class LedgerServiceCollectionExtensions
         services.TryAddSingleton<LedgerMetrics>();
         services.TryAddSingleton<LedgerMigrator>();
         services.TryAddSingleton<LedgerVerifier>();
+        services.TryAddSingleton(provider => new BatchStore(provider.GetRequiredService<MySqlDataSource>()));
+        services.TryAddSingleton<TransferBatcher>();
         services.TryAddSingleton<ILedger, LedgerService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MigrateOnStartupService>());
         return services;

@@ -30,8 +30,14 @@ internal static class Problems
             LedgerErrorCode.ConcurrencyConflict => StatusCodes.Status409Conflict,
             LedgerErrorCode.AccountExists => StatusCodes.Status409Conflict,
             LedgerErrorCode.AlreadyReversed => StatusCodes.Status409Conflict,
+            LedgerErrorCode.Overloaded => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status500InternalServerError,
         };
+        if (error.Code == LedgerErrorCode.Overloaded)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
         return Create(context, status, error.CodeName, error.Message, error.FieldErrors);
     }
 
@@ -75,6 +81,7 @@ internal static class Problems
         "concurrency_conflict" => "Too much contention; retry with the same id.",
         "account_exists" => "The account exists already.",
         "already_reversed" => "The transfer has been reversed already.",
+        "overloaded" => "The ledger is overloaded; retry shortly.",
         DatabaseUnavailable => "The database is unavailable.",
         Unauthorized => "An API key is required.",
         Forbidden => "The API key lacks the role for this.",

@@ -9,7 +9,7 @@ namespace Ledger.Cache;
 /// units), <c>v</c> (version), <c>c</c> (currency) and <c>s</c> (minor-unit digits). The account id is the key's hash
 /// tag, so everything of one account lives on one node of a cluster. Writes are a Lua compare-and-set on the version.
 /// </summary>
-internal sealed class RedisBalanceCache : IBalanceCache, IAsyncDisposable
+internal sealed class RedisBalanceCache : IBalanceCache, IAsyncDisposable, IDisposable
 {
     // Applies the write only when the cached version is older (or absent): a late or repeated write is a no-op.
     // Versions stay far below 2^53, so Lua's numbers compare them exactly; balances are stored as strings untouched.
@@ -98,6 +98,14 @@ internal sealed class RedisBalanceCache : IBalanceCache, IAsyncDisposable
         }
 
         await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        if (_connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully)
+        {
+            _connection.Value.Result.Dispose();
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -16,7 +16,7 @@ namespace Ledger.Posting;
 /// and then answers every caller with its own outcome. Under light load a batch is one transfer and adds no wait;
 /// under heavy load the queue fills while a batch commits, and the next batch carries all of it.
 /// </summary>
-internal sealed partial class TransferBatcher : IAsyncDisposable
+internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
 {
     private readonly Channel<Pending> _queue;
     private readonly BatchStore _store;
@@ -72,8 +72,16 @@ internal sealed partial class TransferBatcher : IAsyncDisposable
 
     public int QueueLength => _queue.Reader.Count;
 
+    /// <summary>For containers disposed synchronously: drains the queue like <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     public async ValueTask DisposeAsync()
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         if (_workers.IsValueCreated)
         {
@@ -82,7 +90,6 @@ internal sealed partial class TransferBatcher : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        _stopping.Dispose();
     }
 
     private static ResiliencePipeline BuildRetry(RetryOptions retry, TimeProvider timeProvider, LedgerMetrics metrics)

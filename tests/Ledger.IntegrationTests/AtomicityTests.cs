@@ -2,7 +2,8 @@ using MySqlConnector;
 
 namespace Ledger.IntegrationTests;
 
-public sealed class AtomicityTests(LedgerFixture fixture) : IClassFixture<LedgerFixture>
+/// <summary>Creates a trigger (DDL) for a moment, so it runs on a database of its own.</summary>
+public sealed class AtomicityTests(SchemaChangingLedgerFixture fixture) : IClassFixture<SchemaChangingLedgerFixture>
 {
     [Fact]
     public async Task PostTransfer_FailureAfterFirstBalanceUpdate_LeavesBalancesEntriesAndTransfersAsTheyWere()

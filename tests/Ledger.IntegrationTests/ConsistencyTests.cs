@@ -7,48 +7,6 @@ namespace Ledger.IntegrationTests;
 public sealed class ConsistencyTests(LedgerFixture fixture) : IClassFixture<LedgerFixture>
 {
     [Fact]
-    public async Task PostTransfer_WriterCommitsBetweenReadAndUpdate_RetryWinsWithoutLostUpdate()
-    {
-        await using var provider = fixture.CreateServices();
-        using var metrics = new MetricsRecorder(provider.GetRequiredService<IMeterFactory>());
-        var ledger = provider.GetRequiredService<ILedger>();
-        var source = await fixture.CreateFundedAccountAsync(100m);
-        var destination = await fixture.CreateAccountAsync();
-
-        var posting = await PostWhileAnotherWriterCommitsAsync(ledger, source, destination);
-
-        Assert.True(posting.IsSuccess, posting.ToString());
-        Assert.True(metrics.Sum("ledger.transfers.retries", "reason", "version_conflict") >= 1, "the post should have met a version conflict and retried");
-        Assert.Equal((9700L, 3L, 3L), await fixture.AccountStateAsync(source));
-        Assert.Equal((300L, 2L, 2L), await fixture.AccountStateAsync(destination));
-    }
-
-    [Fact]
-    public async Task PostTransfer_ConflictOutlastsRetries_IsConcurrencyConflictAndChangesNothing()
-    {
-        var ledger = fixture.CreateLedger(options => options.Retry.MaxRetries = 0);
-        var source = await fixture.CreateFundedAccountAsync(100m);
-        var destination = await fixture.CreateAccountAsync();
-        var id = Guid.CreateVersion7();
-
-        var posting = await PostWhileAnotherWriterCommitsAsync(ledger, source, destination, id);
-
-        Assert.Equal(LedgerErrorCode.ConcurrencyConflict, posting.Error?.Code);
-        // Only the other writer's transfer is there; the refused one left nothing, not even a recorded refusal ...
-        Assert.Equal((9900L, 2L, 2L), await fixture.AccountStateAsync(source));
-        Assert.Equal(0L, await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
-        Assert.Equal(0L, await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM transfer_rejections WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
-
-        // ... so the same id is safe to retry, and then posts.
-        var retried = await ledger.PostTransferAsync(new PostTransferRequest
-        {
-            Id = id, SourceAccountId = source, DestinationAccountId = destination, Amount = 2m,
-        });
-        Assert.True(retried.IsSuccess && !retried.Replayed, retried.ToString());
-        Assert.Equal((9700L, 3L, 3L), await fixture.AccountStateAsync(source));
-    }
-
-    [Fact]
     public async Task PostTransfer_OpposingTransfersAtHighConcurrency_EndAtTheKnownBalances()
     {
         var replicas = new[] { fixture.CreateLedger(), fixture.CreateLedger() };
@@ -144,74 +102,6 @@ public sealed class ConsistencyTests(LedgerFixture fixture) : IClassFixture<Ledg
 
     private Task<IReadOnlyList<(string Id, long Limit)>> CreateWorkloadAccountsAsync(int seed) =>
         CreateAccountsAsync((label, limit) => fixture.CreateAccountAsync(overdraftLimit: limit, label: label), seed);
-
-    /// <summary>Starts a post on <paramref name="ledger"/> while another writer holds both accounts in an open
-    /// transaction that posts a transfer of its own; commits that writer once the post is waiting on its locks, so
-    /// the post's guarded update finds the version changed since it read it.</summary>
-    private async Task<LedgerResult<Transfer>> PostWhileAnotherWriterCommitsAsync(
-        ILedger ledger, string source, string destination, Guid? id = null)
-    {
-        await using var other = new MySqlConnection(fixture.ConnectionString);
-        await other.OpenAsync();
-        await using var transaction = await other.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
-        await using (var call = new MySqlCommand(
-            "CALL ledger_post_transfer(@id, @s, @d, 1.00, NULL, NULL, NULL, NULL, 'other-writer', NULL, UTC_TIMESTAMP(6))",
-            other, transaction))
-        {
-            call.Parameters.AddWithValue("@id", Guid.CreateVersion7().ToByteArray(bigEndian: true));
-            call.Parameters.AddWithValue("@s", source);
-            call.Parameters.AddWithValue("@d", destination);
-            await call.ExecuteNonQueryAsync();
-        }
-
-        var posting = ledger.PostTransferAsync(new PostTransferRequest
-        {
-            Id = id ?? Guid.CreateVersion7(), SourceAccountId = source, DestinationAccountId = destination, Amount = 2m,
-        });
-        await WaitUntilSomeoneWaitsOnAsync(other.ServerThread, posting);
-        await transaction.CommitAsync();
-        return await posting;
-    }
-
-    private async Task WaitUntilSomeoneWaitsOnAsync(int blockingThread, Task posting)
-    {
-        // MariaDB lists lock waits in information_schema; MySQL 8 in performance_schema.
-        string[] queries =
-        [
-            "SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_TRX b " +
-            "ON b.trx_id = w.blocking_trx_id WHERE b.trx_mysql_thread_id = @thread",
-            "SELECT COUNT(*) FROM performance_schema.data_lock_waits w JOIN information_schema.INNODB_TRX b " +
-            "ON b.trx_id = w.BLOCKING_ENGINE_TRANSACTION_ID WHERE b.trx_mysql_thread_id = @thread",
-        ];
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(posting.IsCompleted, "the post finished without waiting for the other writer");
-            foreach (var query in queries)
-            {
-                try
-                {
-                    if (await fixture.ScalarAsync<long>(query, ("@thread", blockingThread)) > 0)
-                    {
-                        return;
-                    }
-
-                    break;
-                }
-                catch (MySqlException)
-                {
-                    // This server keeps lock waits in the other place.
-                }
-            }
-
-            await Task.Delay(10);
-        }
-
-        Assert.Fail($"the post never waited for the other writer's locks (thread {blockingThread}); transactions: " +
-                    await fixture.ScalarAsync<string>(
-                        "SELECT GROUP_CONCAT(CONCAT(trx_id, ' ', trx_state, ' ', trx_mysql_thread_id, ' ', COALESCE(trx_query, '-')) SEPARATOR ' | ') " +
-                        "FROM information_schema.INNODB_TRX"));
-    }
 
     private sealed class LibraryDriver(ILedger[] replicas) : ILedgerDriver
     {

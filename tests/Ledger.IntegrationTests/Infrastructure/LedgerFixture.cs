@@ -8,11 +8,21 @@ namespace Ledger.IntegrationTests.Infrastructure;
 
 /// <summary>A ledger wired exactly as a host wires it (AddLedger), against the real test database and Redis, with a
 /// key prefix of its own so no two fixtures see each other's cache entries.</summary>
-public sealed class LedgerFixture : IAsyncLifetime
+public class LedgerFixture : IAsyncLifetime
 {
     public const string DatabaseName = "ledger_it_core";
+    private readonly string _databaseName;
 
     private readonly List<ServiceProvider> _providers = [];
+
+    public LedgerFixture()
+        : this(DatabaseName)
+    {
+    }
+
+    /// <summary>A fixture on a database of its own, for tests that hold locks or change the schema (triggers) and so
+    /// must not share tables with tests running beside them.</summary>
+    protected LedgerFixture(string databaseName) => _databaseName = databaseName;
 
     public string ConnectionString { get; private set; } = string.Empty;
 
@@ -27,7 +37,7 @@ public sealed class LedgerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var servers = await TestServers.GetAsync();
-        ConnectionString = await TestDatabase.GetAsync(DatabaseName);
+        ConnectionString = await TestDatabase.GetAsync(_databaseName);
         RedisConnectionString = servers.Redis;
         Redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
         Ledger = CreateLedger();
@@ -134,7 +144,7 @@ public sealed class LedgerFixture : IAsyncLifetime
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var provider in _providers)
         {
@@ -147,3 +157,24 @@ public sealed class LedgerFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>The database of the tests that hold row locks on purpose: nothing else runs there.</summary>
+public sealed class IsolatedLedgerFixture : LedgerFixture
+{
+    public IsolatedLedgerFixture()
+        : base("ledger_it_isolated")
+    {
+    }
+}
+
+/// <summary>The database of the test that creates a trigger (DDL) for a moment: DDL waits for every open transaction
+/// on the table and makes the statements behind it wait, and it makes the server re-check the procedures that use the
+/// table, so it runs where no other test is.</summary>
+public sealed class SchemaChangingLedgerFixture : LedgerFixture
+{
+    public SchemaChangingLedgerFixture()
+        : base("ledger_it_schema")
+    {
+    }
+}
+

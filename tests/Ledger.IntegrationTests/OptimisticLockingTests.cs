@@ -1,0 +1,188 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+
+namespace Ledger.IntegrationTests;
+
+/// <summary>Two writers meeting on the same accounts, forced: these tests hold row locks on purpose, so they run on a
+/// database no other test class uses.</summary>
+public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : IClassFixture<IsolatedLedgerFixture>
+{
+    // With batching off a post is one optimistic attempt after another: read, then update guarded by the version
+    // read. Two replicas posting on the same two accounts at once make their guards collide again and again.
+    [Fact]
+    public async Task PostTransfer_TwoWritersCollide_RetryWinsWithoutLostUpdate()
+    {
+        var services = Enumerable.Range(0, 2)
+            .Select(_ => fixture.CreateServices(options =>
+            {
+                options.Batching.Enabled = false;
+                options.Retry.MaxRetries = 10;
+            }))
+            .ToArray();
+        using var metrics = new MetricsRecorder(services[0].GetRequiredService<IMeterFactory>());
+        using var metricsOther = new MetricsRecorder(services[1].GetRequiredService<IMeterFactory>());
+        var a = await fixture.CreateFundedAccountAsync(100m, label: "collide-a");
+        var b = await fixture.CreateFundedAccountAsync(100m, label: "collide-b");
+
+        var results = (await CollideAsync(services.Select(s => s.GetRequiredService<ILedger>()).ToArray(), a, b, 60))
+            .Select(r => r.Result).ToList();
+
+        // Every post won in the end, through retries after version conflicts, and nothing was lost.
+        Assert.All(results, r => Assert.True(r.IsSuccess, r.ToString()));
+        Assert.True(metrics.Sum("ledger.transfers.retries", "reason", "version_conflict") +
+                    metricsOther.Sum("ledger.transfers.retries", "reason", "version_conflict") >= 1,
+            "the writers should have met version conflicts and retried");
+        Assert.Equal((10000L, 61L, 61L), await fixture.AccountStateAsync(a));
+        Assert.Equal((10000L, 61L, 61L), await fixture.AccountStateAsync(b));
+        foreach (var provider in services)
+        {
+            await provider.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task PostTransfer_ConflictsOutlastTheRetries_IsConcurrencyConflictAndChangesNothing()
+    {
+        var services = Enumerable.Range(0, 2)
+            .Select(_ => fixture.CreateServices(options =>
+            {
+                options.Batching.Enabled = false;
+                options.Retry.MaxRetries = 0;
+            }))
+            .ToArray();
+        var a = await fixture.CreateFundedAccountAsync(100m, label: "exhaust-a");
+        var b = await fixture.CreateFundedAccountAsync(100m, label: "exhaust-b");
+
+        var outcomes = await CollideAsync(services.Select(s => s.GetRequiredService<ILedger>()).ToArray(), a, b, 60);
+        var results = outcomes.Select(r => r.Result).ToList();
+
+        // With no retries, some posts lose their one attempt: they are concurrency_conflict and leave nothing behind.
+        var refused = results.Where(r => !r.IsSuccess).ToList();
+        Assert.All(refused, r => Assert.Equal(LedgerErrorCode.ConcurrencyConflict, r.Error!.Code));
+        Assert.NotEmpty(refused);
+        var posted = results.Where(r => r.IsSuccess).Select(r => r.Value!).ToList();
+        var netToA = posted.Sum(t => t.DestinationAccountId == a ? t.Amount.MinorUnits : -t.Amount.MinorUnits);
+        Assert.Equal((10000L + netToA, 1L + posted.Count, 1L + posted.Count), await fixture.AccountStateAsync(a));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM transfer_rejections WHERE source_account_id IN (@a, @b)", ("@a", a), ("@b", b)));
+
+        // A refused id is safe to retry: it posts now.
+        var retried = await services[0].GetRequiredService<ILedger>().PostTransferAsync(outcomes.First(o => !o.Result.IsSuccess).Request);
+        Assert.True(retried.IsSuccess && !retried.Replayed, retried.ToString());
+        foreach (var provider in services)
+        {
+            await provider.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task PostTransfer_BatchMeetsAnotherWritersOpenTransaction_WaitsAndPostsOnTopWithoutLostUpdate()
+    {
+        await using var provider = fixture.CreateServices(options => options.Batching.Enabled = true);
+        using var metrics = new MetricsRecorder(provider.GetRequiredService<IMeterFactory>());
+        var ledger = provider.GetRequiredService<ILedger>();
+        var source = await fixture.CreateFundedAccountAsync(100m);
+        var destination = await fixture.CreateAccountAsync();
+
+        var posting = await PostWhileAnotherWriterCommitsAsync(ledger, source, destination);
+
+        Assert.True(posting.IsSuccess, posting.ToString());
+        Assert.Equal(0, metrics.Sum("ledger.transfers.retries"));
+        Assert.Equal((9700L, 3L, 3L), await fixture.AccountStateAsync(source));
+        Assert.Equal((300L, 2L, 2L), await fixture.AccountStateAsync(destination));
+    }
+
+    /// <summary>Posts <paramref name="count"/> transfers of 1.00 between <paramref name="a"/> and <paramref name="b"/>,
+    /// half each way, all at once, alternating writers.</summary>
+    private static async Task<(PostTransferRequest Request, LedgerResult<Transfer> Result)[]> CollideAsync(
+        ILedger[] writers, string a, string b, int count)
+    {
+        var requests = Enumerable.Range(0, count).Select(i => new PostTransferRequest
+        {
+            Id = Guid.CreateVersion7(), SourceAccountId = i % 2 == 0 ? a : b, DestinationAccountId = i % 2 == 0 ? b : a, Amount = 1m,
+        }).ToList();
+        var results = await Task.WhenAll(requests.Select((request, i) => Task.Run(() => writers[i % writers.Length].PostTransferAsync(request))));
+        return requests.Zip(results).ToArray();
+    }
+
+    /// <summary>Starts a post on <paramref name="ledger"/> while another writer holds both accounts in an open
+    /// transaction that posts a transfer of its own; commits that writer once the post is waiting on its locks, so
+    /// the post's guarded update finds the version changed since it read it.</summary>
+    private async Task<LedgerResult<Transfer>> PostWhileAnotherWriterCommitsAsync(
+        ILedger ledger, string source, string destination, Guid? id = null)
+    {
+        await using var other = new MySqlConnection(fixture.ConnectionString);
+        await other.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
+        await using (var call = new MySqlCommand(
+            "CALL ledger_post_transfer(@id, @s, @d, 1.00, NULL, NULL, NULL, NULL, 'other-writer', NULL, UTC_TIMESTAMP(6))",
+            other, transaction))
+        {
+            call.Parameters.AddWithValue("@id", Guid.CreateVersion7().ToByteArray(bigEndian: true));
+            call.Parameters.AddWithValue("@s", source);
+            call.Parameters.AddWithValue("@d", destination);
+            // Status 0: the other writer's transfer is applied, and its transaction holds both accounts.
+            Assert.Equal(0L, Convert.ToInt64(await call.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        // The other writer's transaction id: unique, unlike the thread id of a pooled connection, so a lock wait
+        // of an earlier test (the server caches these tables for a moment) cannot be taken for this one.
+        long otherTransaction;
+        await using (var me = new MySqlCommand(
+            "SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()", other, transaction))
+        {
+            otherTransaction = Convert.ToInt64(await me.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var posting = ledger.PostTransferAsync(new PostTransferRequest
+        {
+            Id = id ?? Guid.CreateVersion7(), SourceAccountId = source, DestinationAccountId = destination, Amount = 2m,
+        });
+        await WaitUntilSomeoneWaitsOnAsync(otherTransaction, posting);
+        await transaction.CommitAsync();
+        return await posting;
+    }
+
+    private async Task WaitUntilSomeoneWaitsOnAsync(long blockingTransaction, Task posting)
+    {
+        // MariaDB lists lock waits in information_schema; MySQL 8 in performance_schema.
+        string[] queries =
+        [
+            "SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS WHERE blocking_trx_id = @trx",
+            "SELECT COUNT(*) FROM performance_schema.data_lock_waits WHERE BLOCKING_ENGINE_TRANSACTION_ID = @trx",
+        ];
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(posting.IsCompleted, "the post finished without waiting for the other writer");
+            foreach (var query in queries)
+            {
+                try
+                {
+                    if (await fixture.ScalarAsync<long>(query, ("@trx", blockingTransaction)) > 0)
+                    {
+                        return;
+                    }
+
+                    break;
+                }
+                catch (MySqlException)
+                {
+                    // This server keeps lock waits in the other place.
+                }
+            }
+
+            // The server refreshes its lock tables only when they have not been read for 0.1 s: poll slower than that.
+            await Task.Delay(150);
+        }
+
+        Assert.Fail($"the post never waited for the other writer's locks (transaction {blockingTransaction}; pool threads {ThreadPool.ThreadCount}, queued {ThreadPool.PendingWorkItemCount}); processes: " +
+                    await fixture.ScalarAsync<string>(
+                        "SELECT GROUP_CONCAT(CONCAT(ID, ' ', COMMAND, ' ', COALESCE(STATE, '-'), ' ', LEFT(COALESCE(INFO, '-'), 60)) SEPARATOR ' | ') " +
+                        "FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND COMMAND <> 'Sleep'") + "; transactions: " +
+                    await fixture.ScalarAsync<string>(
+                        "SELECT GROUP_CONCAT(CONCAT(trx_id, ' ', trx_state, ' ', trx_mysql_thread_id, ' ', COALESCE(trx_query, '-')) SEPARATOR ' | ') " +
+                        "FROM information_schema.INNODB_TRX"));
+    }
+}
