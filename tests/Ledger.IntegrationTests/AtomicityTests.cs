@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 
 namespace Ledger.IntegrationTests;
@@ -58,6 +59,63 @@ public sealed class AtomicityTests(SchemaChangingLedgerFixture fixture) : IClass
         Assert.True(retried.IsSuccess, retried.ToString());
         Assert.False(retried.Replayed);
         Assert.Equal((7000L, 2L, 2L), await fixture.AccountStateAsync(source));
+    }
+
+    [Fact]
+    public async Task PostTransfer_OneTransferOfABatchFails_ItsNeighboursArePostedAndItAloneFails()
+    {
+        // Ten posts gathered into one batch (the batch waits up to 200 ms to fill); one of them meets an injected
+        // fault in the database, which rolls back the whole batch; the batcher splits it until the bad one is alone.
+        await using var provider = fixture.CreateServices(options =>
+        {
+            options.Batching.Enabled = true;
+            options.Batching.MaxWait = TimeSpan.FromMilliseconds(200);
+            options.Batching.MaxConcurrentBatches = 1;
+        });
+        var ledger = provider.GetRequiredService<ILedger>();
+        var source = await fixture.CreateFundedAccountAsync(100m, label: "split-src");
+        var destination = await fixture.CreateAccountAsync(label: "split-dst");
+        var requests = Enumerable.Range(0, 10).Select(_ => new PostTransferRequest
+        {
+            Id = Guid.CreateVersion7(), SourceAccountId = source, DestinationAccountId = destination, Amount = 1m,
+        }).ToList();
+        var bad = requests[6].Id!.Value;
+        var trigger = $"trg_test_bad_{Guid.NewGuid():N}";
+        await fixture.ExecuteAsync($"""
+            CREATE TRIGGER {trigger} BEFORE INSERT ON entries FOR EACH ROW
+            BEGIN
+              IF NEW.transfer_id = UNHEX('{Convert.ToHexString(bad.ToByteArray(bigEndian: true))}') THEN
+                SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected fault for one transfer', MYSQL_ERRNO = 50998;
+              END IF;
+            END
+            """);
+        Task<LedgerResult<Transfer>>[] posts;
+        try
+        {
+            posts = requests.Select(r => ledger.PostTransferAsync(r)).ToArray();
+            await Task.WhenAll(posts.Select(p => p.ContinueWith(_ => { }, TaskScheduler.Default)));
+        }
+        finally
+        {
+            await fixture.ExecuteAsync($"DROP TRIGGER IF EXISTS {trigger}");
+        }
+
+        for (var i = 0; i < posts.Length; i++)
+        {
+            if (requests[i].Id == bad)
+            {
+                var failure = await Assert.ThrowsAsync<MySqlException>(() => posts[i]);
+                Assert.Equal(50998, failure.Number);
+            }
+            else
+            {
+                var posted = await posts[i];
+                Assert.True(posted.IsSuccess, posted.ToString());
+            }
+        }
+
+        Assert.Equal((9100L, 10L, 10L), await fixture.AccountStateAsync(source));
+        Assert.Equal((900L, 9L, 9L), await fixture.AccountStateAsync(destination));
     }
 
     private async Task<object> SnapshotAsync(string source, string destination) => new
