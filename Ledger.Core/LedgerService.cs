@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Polly;
-using Polly.Retry;
 using StackExchange.Redis;
 
 namespace Ledger;
@@ -16,7 +15,6 @@ namespace Ledger;
 /// through after every commit, and reads balances from the cache with the database as fallback.</summary>
 internal sealed class LedgerService : ILedger
 {
-    private static readonly ResiliencePropertyKey<Guid> TransferIdKey = new("ledger.transfer-id");
     private readonly LedgerStore _store;
     private readonly CurrencyCatalog _currencies;
     private readonly IBalanceCache _cache;
@@ -50,7 +48,7 @@ internal sealed class LedgerService : ILedger
         _options = options.Value;
         _logger = logger;
         _metrics = metrics;
-        _postingPipeline = BuildPostingPipeline(_options.Retry, timeProvider, metrics, logger);
+        _postingPipeline = PostingRetry.Build(_options.Retry, timeProvider, metrics, logger);
         _batcher = _options.Batching.Enabled ? batcher : null;
     }
 
@@ -60,8 +58,7 @@ internal sealed class LedgerService : ILedger
         var validation = new Validation();
         validation.AccountId("id", request.Id, required: false);
         validation.Currency("currency", request.Currency, required: true);
-        validation.MaxLength("actor", request.Actor, Validation.MaxActorLength);
-        validation.MaxLength("correlationId", request.CorrelationId, Validation.MaxCorrelationIdLength);
+        validation.Attribution("actor", request.Actor, request.CorrelationId);
         if (request.OverdraftLimit < 0m)
         {
             validation.Add("overdraftLimit", "The overdraft limit cannot be negative.");
@@ -207,8 +204,7 @@ internal sealed class LedgerService : ILedger
         }
 
         validation.MaxLength("reference", request.Reference, Validation.MaxReferenceLength);
-        validation.MaxLength("postedBy", request.PostedBy, Validation.MaxActorLength);
-        validation.MaxLength("correlationId", request.CorrelationId, Validation.MaxCorrelationIdLength);
+        validation.Attribution("postedBy", request.PostedBy, request.CorrelationId);
         if (!validation.IsValid)
         {
             return LedgerResult<Transfer>.Failure(validation.ToError());
@@ -243,8 +239,7 @@ internal sealed class LedgerService : ILedger
         ArgumentNullException.ThrowIfNull(request);
         var validation = new Validation();
         validation.AccountId("accountId", request.AccountId);
-        validation.MaxLength("actor", request.Actor, Validation.MaxActorLength);
-        validation.MaxLength("correlationId", request.CorrelationId, Validation.MaxCorrelationIdLength);
+        validation.Attribution("actor", request.Actor, request.CorrelationId);
         if (request.OverdraftLimit < 0m)
         {
             validation.Add("overdraftLimit", "The overdraft limit cannot be negative.");
@@ -321,7 +316,7 @@ internal sealed class LedgerService : ILedger
     private async Task<PostTransferOutcome?> PostOneAsync(PostTransferCommand command, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(TransferIdKey, command.Id);
+        context.Properties.Set(PostingRetry.TransferIdKey, command.Id);
         try
         {
             return await _postingPipeline.ExecuteAsync(
@@ -447,48 +442,6 @@ internal sealed class LedgerService : ILedger
     internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>
         new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);
 
-    private static ResiliencePipeline BuildPostingPipeline(RetryOptions retry, TimeProvider timeProvider, LedgerMetrics metrics, ILogger logger)
-    {
-        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
-        if (retry.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = retry.MaxRetries,
-                Delay = retry.BaseDelay,
-                MaxDelay = retry.MaxDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<VersionConflictException>()
-                    .Handle<MySqlException>(IsRetryable),
-                OnRetry = args =>
-                {
-                    var reason = args.Outcome.Exception switch
-                    {
-                        VersionConflictException => "version_conflict",
-                        MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry } => "duplicate_id",
-                        MySqlException { ErrorCode: MySqlErrorCode.StoredProcedureDoesNotExist } => "procedure_missing",
-                        _ => "transient",
-                    };
-                    metrics.Retry(reason);
-                    Log.PostingRetry(logger, args.Context.Properties.GetValue(TransferIdKey, Guid.Empty), args.AttemptNumber + 1,
-                        reason, args.RetryDelay);
-                    return default;
-                },
-            });
-        }
-
-        return builder.Build();
-    }
-
-    /// <summary>Transient faults (deadlock, lock-wait time-out, lost connection); a duplicate id inserted by a
-    /// concurrent post of the same transfer (the next attempt sees the committed transfer and replays it); and a
-    /// procedure missing for the moment a deployment re-creates it.</summary>
-    private static bool IsRetryable(MySqlException exception) =>
-        exception.IsTransient ||
-        exception.ErrorCode is MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.StoredProcedureDoesNotExist;
-
     private LedgerError? ValidateTransfer(PostTransferRequest request, DateTimeOffset now)
     {
         var validation = new Validation();
@@ -511,8 +464,7 @@ internal sealed class LedgerService : ILedger
 
         validation.Currency("currency", request.Currency, required: false);
         validation.MaxLength("reference", request.Reference, Validation.MaxReferenceLength);
-        validation.MaxLength("postedBy", request.PostedBy, Validation.MaxActorLength);
-        validation.MaxLength("correlationId", request.CorrelationId, Validation.MaxCorrelationIdLength);
+        validation.Attribution("postedBy", request.PostedBy, request.CorrelationId);
         // Compared as stored: both sides truncated to microseconds.
         if (request.Timestamp is { } timestamp && TruncateToMicroseconds(timestamp) > now + _options.MaxClockSkew)
         {
@@ -591,13 +543,4 @@ internal sealed class LedgerService : ILedger
         row.CorrelationId,
         row.Reference,
         row.ReversalOf);
-
-    /// <summary>Another writer changed an account between this attempt's read and its guarded update.</summary>
-    private sealed class VersionConflictException : Exception
-    {
-        public VersionConflictException()
-            : base("An account's version changed between read and update.")
-        {
-        }
-    }
 }

@@ -73,6 +73,13 @@ internal sealed partial class Validation
         }
     }
 
+    /// <summary>Who asks and the request's correlation id: both recorded, both bounded by their columns.</summary>
+    public void Attribution(string actorField, string? actor, string? correlationId)
+    {
+        MaxLength(actorField, actor, MaxActorLength);
+        MaxLength("correlationId", correlationId, MaxCorrelationIdLength);
+    }
+
     public LedgerError ToError() => new(
         LedgerErrorCode.ValidationFailed,
         "The request is not valid: " + string.Join(" ", _errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Polly;
-using Polly.Retry;
 
 namespace Ledger.Posting;
 
@@ -49,7 +48,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
             SingleReader = false,
             SingleWriter = false,
         });
-        _retry = BuildRetry(options.Value.Retry, timeProvider, metrics);
+        _retry = PostingRetry.Build(options.Value.Retry, timeProvider, metrics, logger);
         // Workers start with the first post, so a ledger that never posts (a reader, a test) runs none.
         _workers = new Lazy<Task[]>(() => Enumerable.Range(0, _options.MaxConcurrentBatches).Select(_ => Task.Run(WorkAsync)).ToArray());
     }
@@ -91,37 +90,6 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
 
         await _stopping.CancelAsync().ConfigureAwait(false);
     }
-
-    private static ResiliencePipeline BuildRetry(RetryOptions retry, TimeProvider timeProvider, LedgerMetrics metrics)
-    {
-        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
-        if (retry.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = retry.MaxRetries,
-                Delay = retry.BaseDelay,
-                MaxDelay = retry.MaxDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<MySqlException>(IsRetryable),
-                OnRetry = args =>
-                {
-                    metrics.Retry(args.Outcome.Exception is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry } ? "duplicate_id" : "transient");
-                    return default;
-                },
-            });
-        }
-
-        return builder.Build();
-    }
-
-    /// <summary>Transient faults; a duplicate id posted at the same moment by another replica (the retry replays it);
-    /// a procedure missing for the instant of a deployment; and the batch's own guard signal (50107).</summary>
-    private static bool IsRetryable(MySqlException exception) =>
-        exception.IsTransient ||
-        exception.ErrorCode is MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.StoredProcedureDoesNotExist ||
-        exception.Number == 50107;
 
     private async Task WorkAsync()
     {

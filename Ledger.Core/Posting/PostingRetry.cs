@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Logging;
+using MySqlConnector;
+using Polly;
+using Polly.Retry;
+
+namespace Ledger.Posting;
+
+/// <summary>Another writer changed an account between an attempt's read and its guarded update.</summary>
+internal sealed class VersionConflictException : Exception
+{
+    public VersionConflictException()
+        : base("An account's version changed between read and update.")
+    {
+    }
+}
+
+/// <summary>The one retry policy of posting, single or batched: exponential backoff with jitter, at most
+/// <see cref="RetryOptions.MaxRetries"/> retries, only for what another attempt can cure.</summary>
+internal static class PostingRetry
+{
+    /// <summary>The procedure's signal that a version guard failed while a batch held its locks.</summary>
+    public const int BatchGuardFailed = 50107;
+
+    public static readonly ResiliencePropertyKey<Guid> TransferIdKey = new("ledger.transfer-id");
+
+    /// <summary>Version conflicts; transient faults (deadlock, lock-wait time-out, lost connection); a duplicate id
+    /// inserted at the same moment by another post of the same transfer (the next attempt replays it); a procedure
+    /// missing for the instant a deployment re-creates it; a batch whose guard failed.</summary>
+    public static bool IsRetryable(Exception exception) => exception switch
+    {
+        VersionConflictException => true,
+        MySqlException mysql => mysql.IsTransient ||
+                                mysql.ErrorCode is MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.StoredProcedureDoesNotExist ||
+                                mysql.Number == BatchGuardFailed,
+        _ => false,
+    };
+
+    public static ResiliencePipeline Build(RetryOptions retry, TimeProvider timeProvider, LedgerMetrics metrics, ILogger logger)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
+        if (retry.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = retry.MaxRetries,
+                Delay = retry.BaseDelay,
+                MaxDelay = retry.MaxDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } exception && IsRetryable(exception)),
+                OnRetry = args =>
+                {
+                    var reason = ReasonOf(args.Outcome.Exception);
+                    metrics.Retry(reason);
+                    Log.PostingRetry(logger, args.Context.Properties.GetValue(TransferIdKey, Guid.Empty), args.AttemptNumber + 1,
+                        reason, args.RetryDelay);
+                    return default;
+                },
+            });
+        }
+
+        return builder.Build();
+    }
+
+    private static string ReasonOf(Exception? exception) => exception switch
+    {
+        VersionConflictException => "version_conflict",
+        MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry } => "duplicate_id",
+        MySqlException { ErrorCode: MySqlErrorCode.StoredProcedureDoesNotExist } => "procedure_missing",
+        _ => "transient",
+    };
+}
