@@ -60,7 +60,6 @@ proc: BEGIN
     DECLARE v_original_source, v_original_destination VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin DEFAULT NULL;
     DECLARE v_original_amount BIGINT DEFAULT NULL;
 
-    -- Idempotency first: a known id answers with its first outcome, whatever the accounts look like now.
     SET o_status = NULL, o_replayed = 0, o_source_balance = NULL, o_source_version = NULL,
         o_destination_balance = NULL, o_destination_version = NULL;
 
@@ -103,17 +102,24 @@ proc: BEGIN
     END IF;
 
     checks: BEGIN
-        SELECT MAX(currency), MAX(balance), MAX(overdraft_limit), MAX(version)
-          INTO v_src_currency, v_src_balance, v_src_limit, v_src_version
-          FROM accounts WHERE id = p_source;
+        -- Both accounts and their currency in one read (no locks: the updates below are guarded by these versions).
+        SELECT MAX(CASE WHEN a.id = p_source THEN a.currency END),
+               MAX(CASE WHEN a.id = p_source THEN a.balance END),
+               MAX(CASE WHEN a.id = p_source THEN a.overdraft_limit END),
+               MAX(CASE WHEN a.id = p_source THEN a.version END),
+               MAX(CASE WHEN a.id = p_source THEN c.minor_units END),
+               MAX(CASE WHEN a.id = p_destination THEN a.currency END),
+               MAX(CASE WHEN a.id = p_destination THEN a.balance END),
+               MAX(CASE WHEN a.id = p_destination THEN a.version END)
+          INTO v_src_currency, v_src_balance, v_src_limit, v_src_version, v_minor_units,
+               v_dst_currency, v_dst_balance, v_dst_version
+          FROM accounts a
+          JOIN currencies c ON c.code = a.currency
+         WHERE a.id IN (p_source, p_destination);
         IF v_src_currency IS NULL THEN
             SET v_status = 3;
             LEAVE checks;
         END IF;
-
-        SELECT MAX(currency), MAX(balance), MAX(version)
-          INTO v_dst_currency, v_dst_balance, v_dst_version
-          FROM accounts WHERE id = p_destination;
         IF v_dst_currency IS NULL THEN
             SET v_status = 4;
             LEAVE checks;
@@ -138,7 +144,6 @@ proc: BEGIN
             LEAVE checks;
         END IF;
 
-        SELECT MAX(minor_units) INTO v_minor_units FROM currencies WHERE code = v_src_currency;
         SET v_scaled = p_amount * CASE v_minor_units WHEN 0 THEN 1 WHEN 1 THEN 10 WHEN 2 THEN 100
                                                      WHEN 3 THEN 1000 ELSE 10000 END;
         IF v_scaled <> TRUNCATE(v_scaled, 0) OR v_scaled <= 0 THEN

@@ -1,0 +1,97 @@
+using System.Globalization;
+
+namespace Ledger.LoadGen;
+
+/// <summary>The load generator's settings, from the command line.</summary>
+internal sealed record Options
+{
+    public string Mode { get; init; } = "library";
+    public int Accounts { get; init; } = 1000;
+    public double HotShare { get; init; }
+    public int HotAccounts { get; init; } = 10;
+    public int Concurrency { get; init; } = 64;
+    public int Rate { get; init; }
+    public int ReadRate { get; init; } = 200;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
+    public bool Batching { get; init; } = true;
+    public bool Compare { get; init; }
+    public string Url { get; init; } = "http://localhost:5080";
+    public string Key { get; init; } = "ledger-dev-key-change-me";
+    public string OutputDirectory { get; init; } = "perf/results";
+    public string Label { get; init; } = "";
+    public int Seed { get; init; } = 42;
+
+    public const string Usage = """
+        Ledger load generator.
+
+          dotnet run -c Release --project perf/Ledger.LoadGen -- [options]
+
+          --mode library|http     drive the library in-process, or the HTTP API at --url (default library)
+          --accounts N            accounts to spread the load over (default 1000)
+          --hot F                 share of transfers that touch one of the first --hot-accounts (default 0: uniform)
+          --hot-accounts N        how many hot accounts (default 10)
+          --concurrency N         concurrent callers (default 64)
+          --rate N                open loop: N transfers/s in all; 0 = closed loop, each caller posts again at once (default 0)
+          --read-rate N           balance reads/s alongside the posting (default 200; 0 = none)
+          --duration S            measured seconds (default 60)
+          --warmup S              seconds before measuring (default 10)
+          --batching on|off       library mode: group commit on or off (default on)
+          --compare               run with batching off, then on, and print the ratio (library mode)
+          --url U --key K         the API and an API key with the poster and reader roles (http mode)
+          --out DIR               where the JSON and Markdown results go (default perf/results)
+          --label L               a name for this run in the results
+          --seed S                seed of the account and amount choices (default 42)
+          --smoke                 a few seconds with few accounts: a check that it runs, not a measurement
+
+        Library mode reads ConnectionStrings__Ledger and ConnectionStrings__Redis (scripts/servers-up.sh --print-env).
+        """;
+
+    public static Options Parse(string[] args)
+    {
+        var options = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int Int() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            options = args[i] switch
+            {
+                "--mode" => options with { Mode = Next() },
+                "--accounts" => options with { Accounts = Int() },
+                "--hot" => options with { HotShare = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--hot-accounts" => options with { HotAccounts = Int() },
+                "--concurrency" => options with { Concurrency = Int() },
+                "--rate" => options with { Rate = Int() },
+                "--read-rate" => options with { ReadRate = Int() },
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(Int()) },
+                "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Int()) },
+                "--batching" => options with { Batching = Next() switch { "on" => true, "off" => false, var v => throw new ArgumentException($"--batching {v}: on or off") } },
+                "--compare" => options with { Compare = true },
+                "--url" => options with { Url = Next().TrimEnd('/') },
+                "--key" => options with { Key = Next() },
+                "--out" => options with { OutputDirectory = Next() },
+                "--label" => options with { Label = Next() },
+                "--seed" => options with { Seed = Int() },
+                "--smoke" => options with { Accounts = 50, Concurrency = 8, Duration = TimeSpan.FromSeconds(3), Warmup = TimeSpan.FromSeconds(1), ReadRate = 20 },
+                "--help" or "-h" => throw new HelpRequestedException(),
+                var unknown => throw new ArgumentException($"Unknown option {unknown}."),
+            };
+        }
+
+        if (options.Mode is not ("library" or "http"))
+        {
+            throw new ArgumentException("--mode is library or http.");
+        }
+
+        if (options.Accounts < 2 || options.HotAccounts < 1 || options.HotAccounts > options.Accounts || options.Concurrency < 1)
+        {
+            throw new ArgumentException("Need at least 2 accounts, 1 to --accounts hot accounts and 1 caller.");
+        }
+
+        return options;
+    }
+}
+
+internal sealed class HelpRequestedException : Exception
+{
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Ledger.LoadGen;
+
+Options options;
+try
+{
+    options = Options.Parse(args);
+}
+catch (HelpRequestedException)
+{
+    Console.WriteLine(Options.Usage);
+    return 0;
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine($"loadgen: {ex.Message}\n\n{Options.Usage}");
+    return 2;
+}
+
+var results = new List<RunResult>();
+if (options.Compare)
+{
+    foreach (var batching in new[] { false, true })
+    {
+        results.Add(await RunAsync(options with { Mode = "library", Batching = batching, Label = $"library, batching {(batching ? "on" : "off")}" }));
+    }
+}
+else
+{
+    results.Add(await RunAsync(options));
+}
+
+var markdown = Report.Markdown(results);
+Console.WriteLine(markdown);
+if (options.Compare && results[0].PostedPerSecond > 0)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"batching on / off: {results[1].PostedPerSecond / results[0].PostedPerSecond:0.0}x the throughput"));
+}
+
+Directory.CreateDirectory(options.OutputDirectory);
+var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+var name = Path.Combine(options.OutputDirectory, $"loadgen-{stamp}");
+await File.WriteAllTextAsync(name + ".json", JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), Encoding.UTF8);
+await File.WriteAllTextAsync(name + ".md", markdown, Encoding.UTF8);
+Console.Error.WriteLine($"loadgen: wrote {name}.json and {name}.md");
+return results.Any(r => r.Refused.Keys.Any(code => code.StartsWith("exception:", StringComparison.Ordinal))) ? 1 : 0;
+
+static async Task<RunResult> RunAsync(Options options)
+{
+    await using ITarget target = options.Mode == "http"
+        ? new HttpTarget(options.Url, options.Key, options.Concurrency)
+        : await LibraryTarget.CreateAsync(options.Batching);
+    return await LoadRun.ExecuteAsync(options, target);
+}

@@ -1,0 +1,24 @@
+using System.Globalization;
+using System.Text;
+
+namespace Ledger.LoadGen;
+
+internal static class Report
+{
+    public static string Markdown(IReadOnlyList<RunResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| run | accounts | hot | callers | rate | transfers/s | p50 ms | p95 ms | p99 ms | max ms | refused (by code) | balance read p50/p99 ms | peak MiB |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |");
+        foreach (var r in results)
+        {
+            var refused = r.Refused.Count == 0 ? "none" : string.Join(", ", r.Refused.Select(e => $"{e.Key} {e.Value}"));
+            var hot = r.HotShare > 0 ? string.Create(CultureInfo.InvariantCulture, $"{r.HotShare:P0} on {r.HotAccounts}") : "uniform";
+            var rate = r.Rate > 0 ? r.Rate.ToString(CultureInfo.InvariantCulture) : "closed";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Label} | {r.Accounts} | {hot} | {r.Concurrency} | {rate} | {r.PostedPerSecond:0} | {r.Post.P50} | {r.Post.P95} | {r.Post.P99} | {r.Post.Max} | {refused} | {r.Read.P50} / {r.Read.P99} | {r.PeakWorkingSetMiB} |");
+        }
+
+        return text.ToString();
+    }
+}
