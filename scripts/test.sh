@@ -28,4 +28,14 @@ awk '
   END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped;
         if (assemblies == 0) { print "test.sh: no test assembly reported a result" > "/dev/stderr"; exit 1 } }
 ' "$log" || status=1
+
+# A smoke run of the load generator (seconds, no timing assertion): it must run end to end against the servers.
+if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
+  echo "test.sh: load generator smoke run" >&2
+  if ! ConnectionStrings__Ledger="$LEDGER_TEST_MYSQL" ConnectionStrings__Redis="$LEDGER_TEST_REDIS" \
+      dotnet run -c "${CONFIGURATION:-Release}" --no-build --project perf/Ledger.LoadGen -- --smoke --out "$(mktemp -d)" >&2; then
+    echo "test.sh: the load generator smoke run failed" >&2
+    status=1
+  fi
+fi
 exit "$status"

@@ -191,7 +191,14 @@ internal static class LoadRun
         await Parallel.ForEachAsync(accounts.Select((a, i) => (a, i)), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (item, token) =>
         {
             var amount = item.i < options.HotAccounts ? 100_000m : 5_000m;
-            if (await target.PostAsync(Guid.CreateVersion7(), bank, item.a, amount, token) is { } code)
+            var id = Guid.CreateVersion7();
+            // Every funding touches the bank: without batching they collide, and the contract says to retry.
+            string? code;
+            while ((code = await target.PostAsync(id, bank, item.a, amount, token)) is "concurrency_conflict")
+            {
+            }
+
+            if (code is not null)
             {
                 throw new InvalidOperationException($"Funding {item.a}: {code}");
             }

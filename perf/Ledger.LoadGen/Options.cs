@@ -15,6 +15,8 @@ internal sealed record Options
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
     public bool Batching { get; init; } = true;
+    public int BatchSize { get; init; } = 500;
+    public int ConcurrentBatches { get; init; } = 4;
     public bool Compare { get; init; }
     public string Url { get; init; } = "http://localhost:5080";
     public string Key { get; init; } = "ledger-dev-key-change-me";
@@ -37,6 +39,8 @@ internal sealed record Options
           --duration S            measured seconds (default 60)
           --warmup S              seconds before measuring (default 10)
           --batching on|off       library mode: group commit on or off (default on)
+          --batch-size N          library mode: Ledger:Batching:MaxBatchSize (default 500)
+          --batches N             library mode: Ledger:Batching:MaxConcurrentBatches (default 4)
           --compare               run with batching off, then on, and print the ratio (library mode)
           --url U --key K         the API and an API key with the poster and reader roles (http mode)
           --out DIR               where the JSON and Markdown results go (default perf/results)
@@ -66,6 +70,8 @@ internal sealed record Options
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Int()) },
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Int()) },
                 "--batching" => options with { Batching = Next() switch { "on" => true, "off" => false, var v => throw new ArgumentException($"--batching {v}: on or off") } },
+                "--batch-size" => options with { BatchSize = Int() },
+                "--batches" => options with { ConcurrentBatches = Int() },
                 "--compare" => options with { Compare = true },
                 "--url" => options with { Url = Next().TrimEnd('/') },
                 "--key" => options with { Key = Next() },

@@ -52,6 +52,6 @@ static async Task<RunResult> RunAsync(Options options)
 {
     await using ITarget target = options.Mode == "http"
         ? new HttpTarget(options.Url, options.Key, options.Concurrency)
-        : await LibraryTarget.CreateAsync(options.Batching);
+        : await LibraryTarget.CreateAsync(options);
     return await LoadRun.ExecuteAsync(options, target);
 }

@@ -32,7 +32,7 @@ internal sealed class LibraryTarget : ITarget
 
     public string Describe { get; }
 
-    public static async Task<LibraryTarget> CreateAsync(bool batching)
+    public static async Task<LibraryTarget> CreateAsync(Options settings)
     {
         var connection = Environment.GetEnvironmentVariable("ConnectionStrings__Ledger")
             ?? throw new InvalidOperationException("Set ConnectionStrings__Ledger: eval \"$(bash scripts/servers-up.sh --print-env)\".");
@@ -42,10 +42,12 @@ internal sealed class LibraryTarget : ITarget
             {
                 options.ConnectionString = connection;
                 options.RedisConnectionString = Environment.GetEnvironmentVariable("ConnectionStrings__Redis");
-                options.Batching.Enabled = batching;
+                options.Batching.Enabled = settings.Batching;
+                options.Batching.MaxBatchSize = settings.BatchSize;
+                options.Batching.MaxConcurrentBatches = settings.ConcurrentBatches;
             })
             .BuildServiceProvider();
-        var target = new LibraryTarget(services, batching);
+        var target = new LibraryTarget(services, settings.Batching);
         await target._ledger.MigrateAsync();
         return target;
     }
