@@ -25,6 +25,13 @@ if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
     echo "test.sh: the load generator smoke run failed" >&2
     status=1
   fi
+  # And of the JMeter plan (installs Debian's JMeter when missing; starts the API on :5080 when nothing answers there).
+  echo "test.sh: JMeter smoke run" >&2
+  if ! ConnectionStrings__Ledger="${LEDGER_TEST_MYSQL/Database=ledger;/Database=ledger_smoke;}" \
+      ConnectionStrings__Redis="$LEDGER_TEST_REDIS" bash perf/jmeter/run.sh --smoke >&2; then
+    echo "test.sh: the JMeter smoke run failed" >&2
+    status=1
+  fi
 fi
 
 # One closing line over all test assemblies, from dotnet test's per-assembly summaries.
