@@ -21,7 +21,7 @@ if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
   echo "test.sh: load generator smoke run" >&2
   if ! ConnectionStrings__Ledger="${LEDGER_TEST_MYSQL/Database=ledger;/Database=ledger_smoke;}" \
       ConnectionStrings__Redis="$LEDGER_TEST_REDIS" \
-      dotnet run -c "${CONFIGURATION:-Release}" --no-build --project perf/Ledger.LoadGen -- --smoke --out "$(mktemp -d)" >&2; then
+      dotnet run -c "${CONFIGURATION:-Release}" --project perf/Ledger.LoadGen -- --smoke --out "$(mktemp -d)" >&2; then
     echo "test.sh: the load generator smoke run failed" >&2
     status=1
   fi
