@@ -64,7 +64,8 @@ internal sealed class BatchStore(MySqlDataSource dataSource)
     internal static string ToJson(IReadOnlyList<PostTransferCommand> transfers)
     {
         var buffer = new ArrayBufferWriter<byte>(transfers.Count * 200);
-        // Text is written as UTF-8, not \u escapes: the server decodes a surrogate-pair escape badly, raw UTF-8 well.
+        // Most text goes as plain UTF-8 (shorter than \u escapes); characters outside the BMP are escaped as
+        // surrogate pairs, which the server decodes back (a test posts an emoji reference through a batch).
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartArray();
