@@ -80,7 +80,8 @@ internal static class LoadRun
 
                 if (Volatile.Read(ref measuring))
                 {
-                    histogram.RecordValue(Math.Min(HighestMicroseconds, (long)Stopwatch.GetElapsedTime(intended, done).TotalMicroseconds));
+                    // Clamped: a timer may wake a little before the transfer was due.
+                    histogram.RecordValue(Math.Clamp((long)Stopwatch.GetElapsedTime(intended, done).TotalMicroseconds, 0, HighestMicroseconds));
                     if (code is null)
                     {
                         Interlocked.Increment(ref posted);
