@@ -153,7 +153,7 @@ internal sealed class LedgerService : ILedger
         }
 
         var snapshot = new BalanceSnapshot(row.Id, row.Balance, row.Version, row.Currency, row.Scale);
-        await WriteThroughAsync([snapshot]).ConfigureAwait(false);
+        await _cache.WriteThroughAsync([snapshot], _logger).ConfigureAwait(false);
         return LedgerResult<Balance>.Success(ToBalance(snapshot, BalanceSource.Database));
     }
 
@@ -304,7 +304,7 @@ internal sealed class LedgerService : ILedger
             outcome = single;
             if (outcome.Status == ProcedureStatus.Done)
             {
-                await WriteThroughAsync([outcome.Source!.Value, outcome.Destination!.Value]).ConfigureAwait(false);
+                await _cache.WriteThroughAsync([outcome.Source!.Value, outcome.Destination!.Value], _logger).ConfigureAwait(false);
             }
         }
 
@@ -477,25 +477,6 @@ internal sealed class LedgerService : ILedger
         }
 
         return validation.IsValid ? null : validation.ToError();
-    }
-
-    private async Task WriteThroughAsync(BalanceSnapshot[] balances)
-    {
-        if (!_cache.IsEnabled)
-        {
-            return;
-        }
-
-        try
-        {
-            // After the commit the change stands whatever the caller does, so the cache write is not cancelled
-            // with the caller; a failure leaves the outbox row for the sweeper.
-            await _cache.SetAsync(balances, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            Log.CacheWriteFailed(_logger, ex);
-        }
     }
 
     private DateTimeOffset Now() => TruncateToMicroseconds(_time.GetUtcNow());

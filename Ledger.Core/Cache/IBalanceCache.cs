@@ -31,3 +31,27 @@ internal sealed class NoBalanceCache : IBalanceCache
 
     public Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken) => Task.CompletedTask;
 }
+
+/// <summary>The write-through after a commit, shared by single and batched posting and by the read path's fill.</summary>
+internal static class BalanceCacheWriteThrough
+{
+    /// <summary>Writes the balances unless no cache is configured. After the commit the change stands whatever the
+    /// caller does, so the write is not cancelled with the caller; a failure is logged and leaves the outbox row for
+    /// the sweeper.</summary>
+    public static async Task WriteThroughAsync(this IBalanceCache cache, IReadOnlyList<BalanceSnapshot> balances, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        if (!cache.IsEnabled || balances.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await cache.SetAsync(balances, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            Log.CacheWriteFailed(logger, ex);
+        }
+    }
+}

@@ -25,7 +25,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
     private readonly ILogger<TransferBatcher> _logger;
     private readonly LedgerMetrics _metrics;
     private readonly ResiliencePipeline _retry;
-    private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private readonly Lazy<Task[]> _workers;
 
     public TransferBatcher(
@@ -76,7 +76,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
@@ -87,8 +87,6 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
             // Let the queued transfers be posted before stopping.
             await Task.WhenAll(_workers.Value).ConfigureAwait(false);
         }
-
-        await _stopping.CancelAsync().ConfigureAwait(false);
     }
 
     private async Task WorkAsync()
@@ -152,7 +150,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
             outcomes = await _retry.ExecuteAsync(
                 static async (state, token) => await state.Store.PostAsync(state.Commands, state.Now(), token).ConfigureAwait(false),
                 (Store: _store, Commands: commands, Now: (Func<DateTime>)(() => _time.GetUtcNow().UtcDateTime)),
-                _stopping.Token).ConfigureAwait(false);
+                CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (batch.Count > 1 && ex is MySqlException { IsTransient: false })
         {
@@ -204,19 +202,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
             }
         }
 
-        if (newest.Count == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await _cache.SetAsync([.. newest.Values], CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            Log.CacheWriteFailed(_logger, ex);
-        }
+        await _cache.WriteThroughAsync([.. newest.Values], _logger).ConfigureAwait(false);
     }
 
     [LoggerMessage(1101, LogLevel.Warning, "A batch of {Count} transfers failed ({Reason}); posting it in halves")]

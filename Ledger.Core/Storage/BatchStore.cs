@@ -32,20 +32,7 @@ internal sealed class BatchStore(MySqlDataSource dataSource)
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var index = LedgerStore.GetInt32(reader, "n") - 1;
-                var status = (ProcedureStatus)LedgerStore.GetInt32(reader, "status");
-                var replayed = LedgerStore.GetInt32(reader, "replayed") == 1;
-                var transfer = transfers[index];
-                outcomes[index] = status switch
-                {
-                    ProcedureStatus.Done => new PostTransferOutcome(
-                        status,
-                        replayed,
-                        LedgerStore.ReadTransfer(reader),
-                        Snapshot(reader, transfer.SourceAccountId, "source"),
-                        Snapshot(reader, transfer.DestinationAccountId, "destination")),
-                    ProcedureStatus.Replayed => new PostTransferOutcome(status, replayed, LedgerStore.ReadTransfer(reader)),
-                    _ => new PostTransferOutcome(status, replayed, null),
-                };
+                outcomes[index] = LedgerStore.ReadPostOutcome(reader, transfers[index]);
             }
         }
 
@@ -109,11 +96,4 @@ internal sealed class BatchStore(MySqlDataSource dataSource)
         id.TryWriteBytes(bytes, bigEndian: true, out _);
         return Convert.ToHexString(bytes);
     }
-
-    private static BalanceSnapshot Snapshot(System.Data.Common.DbDataReader reader, string accountId, string side) => new(
-        accountId,
-        reader.GetInt64(reader.GetOrdinal(side + "_balance")),
-        reader.GetInt64(reader.GetOrdinal(side + "_version")),
-        reader.GetString(reader.GetOrdinal("currency")),
-        LedgerStore.GetInt32(reader, "minor_units"));
 }

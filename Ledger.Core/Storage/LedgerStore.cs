@@ -27,118 +27,44 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
 
     public MySqlDataSource DataSource => dataSource;
 
-    public async Task<CreateAccountOutcome> CreateAccountAsync(
+    public Task<CreateAccountOutcome> CreateAccountAsync(
         string id, string currency, long overdraftLimit, string actor, string? correlationId, DateTime now,
-        CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection
-            .BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
-        await using var command = new MySqlCommand(CreateAccountSql, connection, transaction);
-        command.Parameters.AddWithValue("@id", id);
-        command.Parameters.AddWithValue("@currency", currency);
-        command.Parameters.AddWithValue("@overdraft_limit", overdraftLimit);
-        command.Parameters.AddWithValue("@actor", actor);
-        command.Parameters.AddWithValue("@correlation_id", correlationId);
-        command.Parameters.AddWithValue("@now", now);
-
-        CreateAccountOutcome outcome;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        CancellationToken cancellationToken) =>
+        CallAsync(
+            CreateAccountSql,
+            [("@id", id), ("@currency", currency), ("@overdraft_limit", overdraftLimit), ("@actor", actor),
+             ("@correlation_id", correlationId), ("@now", now)],
+            reader =>
             {
-                throw new InvalidOperationException("ledger_create_account returned no row.");
-            }
+                var status = (ProcedureStatus)GetInt32(reader, "status");
+                return new CreateAccountOutcome(status, status == ProcedureStatus.Done ? ReadAccount(reader) : null);
+            },
+            outcome => outcome.Status == ProcedureStatus.Done,
+            cancellationToken);
 
-            var status = (ProcedureStatus)GetInt32(reader, "status");
-            outcome = new CreateAccountOutcome(status, status == ProcedureStatus.Done ? ReadAccount(reader) : null);
-        }
+    /// <summary>One attempt at posting: a transaction around one procedure call. A version conflict may follow the
+    /// first balance update, so it is rolled back; every other outcome is committed: a posting, a refusal recorded
+    /// under its id, or nothing written at all.</summary>
+    public Task<PostTransferOutcome> PostTransferAsync(PostTransferCommand transfer, CancellationToken cancellationToken) =>
+        CallAsync(
+            PostTransferSql,
+            [("@id", ToBytes(transfer.Id)), ("@source", transfer.SourceAccountId),
+             ("@destination", transfer.DestinationAccountId), ("@amount", transfer.Amount), ("@currency", transfer.Currency),
+             ("@client_timestamp", transfer.ClientTimestamp), ("@reference", transfer.Reference),
+             ("@reversal_of", transfer.ReversalOf is { } reversalOf ? ToBytes(reversalOf) : null),
+             ("@posted_by", transfer.PostedBy), ("@correlation_id", transfer.CorrelationId), ("@posted_at", transfer.PostedAt)],
+            reader => ReadPostOutcome(reader, transfer),
+            outcome => outcome.Status != ProcedureStatus.VersionConflict,
+            cancellationToken);
 
-        await FinishAsync(transaction, outcome.Status == ProcedureStatus.Done).ConfigureAwait(false);
-        return outcome;
-    }
-
-    /// <summary>One attempt at posting: a transaction around one procedure call, committed only when the transfer
-    /// was posted. Rejections and version conflicts are rolled back (a conflict may follow the first update).</summary>
-    public async Task<PostTransferOutcome> PostTransferAsync(PostTransferCommand transfer, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection
-            .BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
-        await using var command = new MySqlCommand(PostTransferSql, connection, transaction);
-        command.Parameters.AddWithValue("@id", ToBytes(transfer.Id));
-        command.Parameters.AddWithValue("@source", transfer.SourceAccountId);
-        command.Parameters.AddWithValue("@destination", transfer.DestinationAccountId);
-        command.Parameters.AddWithValue("@amount", transfer.Amount);
-        command.Parameters.AddWithValue("@currency", transfer.Currency);
-        command.Parameters.AddWithValue("@client_timestamp", transfer.ClientTimestamp);
-        command.Parameters.AddWithValue("@reference", transfer.Reference);
-        command.Parameters.AddWithValue("@reversal_of", transfer.ReversalOf is { } reversalOf ? ToBytes(reversalOf) : null);
-        command.Parameters.AddWithValue("@posted_by", transfer.PostedBy);
-        command.Parameters.AddWithValue("@correlation_id", transfer.CorrelationId);
-        command.Parameters.AddWithValue("@posted_at", transfer.PostedAt);
-
-        PostTransferOutcome outcome;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidOperationException("ledger_post_transfer returned no row.");
-            }
-
-            var status = (ProcedureStatus)GetInt32(reader, "status");
-            var replayed = GetInt32(reader, "replayed") == 1;
-            outcome = status switch
-            {
-                ProcedureStatus.Done => new PostTransferOutcome(
-                    status,
-                    replayed,
-                    ReadTransfer(reader),
-                    new BalanceSnapshot(transfer.SourceAccountId, reader.GetInt64(reader.GetOrdinal("source_balance")),
-                        reader.GetInt64(reader.GetOrdinal("source_version")), reader.GetString(reader.GetOrdinal("currency")),
-                        GetInt32(reader, "minor_units")),
-                    new BalanceSnapshot(transfer.DestinationAccountId, reader.GetInt64(reader.GetOrdinal("destination_balance")),
-                        reader.GetInt64(reader.GetOrdinal("destination_version")), reader.GetString(reader.GetOrdinal("currency")),
-                        GetInt32(reader, "minor_units"))),
-                ProcedureStatus.Replayed => new PostTransferOutcome(status, replayed, ReadTransfer(reader)),
-                _ => new PostTransferOutcome(status, replayed, null),
-            };
-        }
-
-        // A version conflict may follow the first balance update, so it is rolled back; every other outcome is
-        // committed: a posting, a refusal recorded under its id, or nothing written at all. Once the commit is sent
-        // its outcome stands, so it is not cancelled with the caller.
-        await FinishAsync(transaction, outcome.Status != ProcedureStatus.VersionConflict).ConfigureAwait(false);
-        return outcome;
-    }
-
-    public async Task<AccountRow?> SetOverdraftLimitAsync(
-        string id, long overdraftLimit, string actor, string? correlationId, DateTime now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection
-            .BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
-        await using var command = new MySqlCommand(SetOverdraftLimitSql, connection, transaction);
-        command.Parameters.AddWithValue("@id", id);
-        command.Parameters.AddWithValue("@overdraft_limit", overdraftLimit);
-        command.Parameters.AddWithValue("@actor", actor);
-        command.Parameters.AddWithValue("@correlation_id", correlationId);
-        command.Parameters.AddWithValue("@now", now);
-
-        AccountRow? account;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidOperationException("ledger_set_overdraft_limit returned no row.");
-            }
-
-            account = (ProcedureStatus)GetInt32(reader, "status") == ProcedureStatus.Done ? ReadAccount(reader) : null;
-        }
-
-        await FinishAsync(transaction, account is not null).ConfigureAwait(false);
-        return account;
-    }
+    public Task<AccountRow?> SetOverdraftLimitAsync(
+        string id, long overdraftLimit, string actor, string? correlationId, DateTime now, CancellationToken cancellationToken) =>
+        CallAsync(
+            SetOverdraftLimitSql,
+            [("@id", id), ("@overdraft_limit", overdraftLimit), ("@actor", actor), ("@correlation_id", correlationId), ("@now", now)],
+            reader => (ProcedureStatus)GetInt32(reader, "status") == ProcedureStatus.Done ? ReadAccount(reader) : null,
+            account => account is not null,
+            cancellationToken);
 
     public async Task<AccountRow?> GetAccountAsync(string accountId, CancellationToken cancellationToken)
     {
@@ -220,8 +146,65 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
             : throw new InvalidOperationException($"A stored id has {bytes.Length} bytes, not 16.");
     }
 
+    /// <summary>The outcome of one transfer from a row of ledger_post_transfer or ledger_post_transfers (both name
+    /// their columns alike): the transfer's columns for status 0 and 1, and the new balances for status 0.</summary>
+    internal static PostTransferOutcome ReadPostOutcome(DbDataReader reader, PostTransferCommand transfer)
+    {
+        var status = (ProcedureStatus)GetInt32(reader, "status");
+        var replayed = GetInt32(reader, "replayed") == 1;
+        return status switch
+        {
+            ProcedureStatus.Done => new PostTransferOutcome(
+                status,
+                replayed,
+                ReadTransfer(reader),
+                ReadSnapshot(reader, transfer.SourceAccountId, "source"),
+                ReadSnapshot(reader, transfer.DestinationAccountId, "destination")),
+            ProcedureStatus.Replayed => new PostTransferOutcome(status, replayed, ReadTransfer(reader)),
+            _ => new PostTransferOutcome(status, replayed, null),
+        };
+    }
+
     internal static int GetInt32(DbDataReader reader, string column) =>
         Convert.ToInt32(reader.GetValue(reader.GetOrdinal(column)), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static BalanceSnapshot ReadSnapshot(DbDataReader reader, string accountId, string side) => new(
+        accountId,
+        reader.GetInt64(reader.GetOrdinal(side + "_balance")),
+        reader.GetInt64(reader.GetOrdinal(side + "_version")),
+        reader.GetString(reader.GetOrdinal("currency")),
+        GetInt32(reader, "minor_units"));
+
+    /// <summary>One procedure call that answers one row, inside a READ COMMITTED transaction that is committed when
+    /// <paramref name="commit"/> says so about the row's outcome and rolled back otherwise.</summary>
+    private async Task<T> CallAsync<T>(
+        string sql, (string Name, object? Value)[] parameters, Func<DbDataReader, T> read, Func<T, bool> commit,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection
+            .BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        await using var command = new MySqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        T outcome;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"'{sql}' returned no row.");
+            }
+
+            outcome = read(reader);
+        }
+
+        // Once the commit is sent its outcome stands, so it is not cancelled with the caller.
+        await FinishAsync(transaction, commit(outcome)).ConfigureAwait(false);
+        return outcome;
+    }
 
     private static async Task FinishAsync(MySqlTransaction transaction, bool commit)
     {
