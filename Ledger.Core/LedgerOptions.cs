@@ -55,9 +55,12 @@ public sealed class BatchingOptions
     /// (post what is queued at once; batches grow by themselves while the previous batch commits).</summary>
     public TimeSpan MaxWait { get; set; } = TimeSpan.Zero;
 
-    /// <summary>How many batches may be in flight at once (each on its own connection). Default: 4.</summary>
+    /// <summary>How many batches may be in flight at once (each on its own connection). Batches that share accounts
+    /// run one after another in the database, so more only helps when concurrent batches mostly touch different
+    /// accounts (many accounts, a database with many cores); two let one batch commit while the next one starts.
+    /// Default: 2.</summary>
     [Range(1, 64)]
-    public int MaxConcurrentBatches { get; set; } = 4;
+    public int MaxConcurrentBatches { get; set; } = 2;
 
     /// <summary>How many transfers may wait in the queue; when it is full new posts are refused at once with
     /// <see cref="LedgerErrorCode.Overloaded"/>. Default: 20,000.</summary>

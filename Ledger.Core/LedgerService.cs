@@ -276,11 +276,12 @@ internal sealed class LedgerService : ILedger
     }
 
     /// <summary>Posts through the batcher (group commit) or, with batching off, one procedure call with retries;
-    /// either way the cache is written through before the outcome is mapped.</summary>
+    /// either way the cache is written through before the outcome is mapped. Reversals always take the single path:
+    /// they are rare, and their checks (the original exists, is not reversed yet) read transfers one by one.</summary>
     private async Task<LedgerResult<Transfer>> PostAsync(PostTransferCommand command, CancellationToken cancellationToken)
     {
         PostTransferOutcome outcome;
-        if (_batcher is not null)
+        if (_batcher is not null && command.ReversalOf is null)
         {
             if (_batcher.TryPost(command, cancellationToken) is not { } queued)
             {

@@ -91,36 +91,36 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
 
     private async Task WorkAsync()
     {
-        var batch = new List<Pending>(_options.MaxBatchSize);
+        var batch = new NextBatch(_options.MaxBatchSize);
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        while (batch.HasDeferred || await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            batch.Clear();
-            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+            batch.Start();
+            while (!batch.IsFull && reader.TryRead(out var pending))
             {
                 batch.Add(pending);
             }
 
-            if (batch.Count < _options.MaxBatchSize && _options.MaxWait > TimeSpan.Zero)
+            if (!batch.IsFull && _options.MaxWait > TimeSpan.Zero)
             {
                 await LingerAsync(reader, batch).ConfigureAwait(false);
             }
 
-            if (batch.Count > 0)
+            if (batch.Items.Count > 0)
             {
-                await PostBatchAsync(batch).ConfigureAwait(false);
+                await PostBatchAsync(batch.Items).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task LingerAsync(ChannelReader<Pending> reader, List<Pending> batch)
+    private async Task LingerAsync(ChannelReader<Pending> reader, NextBatch batch)
     {
         using var linger = new CancellationTokenSource(_options.MaxWait, _time);
         try
         {
-            while (batch.Count < _options.MaxBatchSize && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
+            while (!batch.IsFull && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
             {
-                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+                while (!batch.IsFull && reader.TryRead(out var pending))
                 {
                     batch.Add(pending);
                 }
@@ -207,6 +207,43 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
 
     [LoggerMessage(1101, LogLevel.Warning, "A batch of {Count} transfers failed ({Reason}); posting it in halves")]
     private static partial void LogSplitting(ILogger logger, int count, string reason);
+
+    /// <summary>The batch a worker is filling. A transfer whose id is already in it waits for the next one (the
+    /// procedure takes each id once per batch; posted next, it is answered as a replay).</summary>
+    private sealed class NextBatch(int capacity)
+    {
+        private readonly HashSet<Guid> _ids = new(capacity);
+        private readonly Queue<Pending> _deferred = new();
+
+        public List<Pending> Items { get; } = new(capacity);
+
+        public bool IsFull => Items.Count >= capacity;
+
+        public bool HasDeferred => _deferred.Count > 0;
+
+        /// <summary>Empties the batch and starts it with the transfers deferred from the previous one.</summary>
+        public void Start()
+        {
+            Items.Clear();
+            _ids.Clear();
+            for (var carried = _deferred.Count; carried > 0 && !IsFull; carried--)
+            {
+                Add(_deferred.Dequeue());
+            }
+        }
+
+        public void Add(Pending pending)
+        {
+            if (_ids.Add(pending.Transfer.Id))
+            {
+                Items.Add(pending);
+            }
+            else
+            {
+                _deferred.Enqueue(pending);
+            }
+        }
+    }
 
     private sealed class Pending(PostTransferCommand transfer)
     {

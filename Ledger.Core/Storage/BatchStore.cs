@@ -58,6 +58,11 @@ internal sealed class BatchStore(MySqlDataSource dataSource)
             json.WriteStartArray();
             foreach (var transfer in transfers)
             {
+                if (transfer.ReversalOf is not null)
+                {
+                    throw new ArgumentException("Reversals are posted one at a time, not in a batch.", nameof(transfers));
+                }
+
                 json.WriteStartObject();
                 json.WriteString("i", Hex(transfer.Id));
                 json.WriteString("s", transfer.SourceAccountId);
@@ -66,7 +71,6 @@ internal sealed class BatchStore(MySqlDataSource dataSource)
                 WriteOptional(json, "c", transfer.Currency);
                 WriteOptional(json, "t", transfer.ClientTimestamp?.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
                 WriteOptional(json, "r", transfer.Reference);
-                WriteOptional(json, "v", transfer.ReversalOf is { } reversalOf ? Hex(reversalOf) : null);
                 json.WriteString("p", transfer.PostedBy);
                 WriteOptional(json, "k", transfer.CorrelationId);
                 json.WriteEndObject();

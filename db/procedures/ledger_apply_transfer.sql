@@ -3,8 +3,10 @@
 -- It must run inside a transaction (READ COMMITTED); the caller commits or rolls back.
 --
 -- Nothing is locked while checking: each balance UPDATE is guarded by the version read, and the two accounts are
--- updated in byte order of their ids, so opposing transfers cannot deadlock. (A batch locks all its accounts first,
--- in the same order, so inside a batch the guards always hold.)
+-- updated in byte order of their ids, so opposing transfers cannot deadlock. A batch (ledger_post_transfers) locks
+-- all its accounts first, in the same order. Two posts of one id at once (a client's retry while the first is in
+-- flight) end with one outcome: a posting checks for a refusal of its id after its updates, and a refusal locks the
+-- accounts and checks for a posting before it is recorded; either way the later one retries and replays the first.
 --
 -- p_amount is in major units, as the caller gave it; it is converted here, exactly, to minor units of the accounts'
 -- currency (the currency is known only here when the caller leaves it out). Every stored amount is an integer in
@@ -188,6 +190,12 @@ proc: BEGIN
             SET v_status = 7;
             LEAVE checks;
         END IF;
+        -- A post of the same id that was refused meanwhile (it held these accounts' locks until it committed):
+        -- roll back, and the retry answers that refusal.
+        IF EXISTS (SELECT 1 FROM transfer_rejections WHERE id = p_id) THEN
+            SET v_status = 7;
+            LEAVE checks;
+        END IF;
 
         SET v_src_balance = v_src_balance - v_amount, v_src_version = v_src_version + 1,
             v_dst_balance = v_dst_balance + v_amount, v_dst_version = v_dst_version + 1;
@@ -205,6 +213,16 @@ proc: BEGIN
         VALUES (p_source, v_src_version, v_src_balance, p_posted_at),
                (p_destination, v_dst_version, v_dst_balance, p_posted_at);
     END checks;
+
+    IF v_status IN (3, 4, 5, 6) THEN
+        -- A refusal is final for its id, so it is recorded only under the locks of the accounts: a post of the same
+        -- id in flight holds them until it commits, and one that committed is seen now (then roll back and retry,
+        -- which replays it).
+        SELECT COUNT(*) INTO v_rows FROM accounts WHERE id IN (p_source, p_destination) FOR UPDATE;
+        IF EXISTS (SELECT 1 FROM transfers WHERE id = p_id) THEN
+            SET v_status = 7;
+        END IF;
+    END IF;
 
     SET o_status = v_status;
     IF v_status IN (3, 4, 5, 6) THEN

@@ -24,6 +24,7 @@ internal static class LoadRun
         var postHistograms = new List<LongHistogram>();
         var readHistograms = new List<LongHistogram>();
         var measuring = false;
+        using var batchStats = new BatchStats();
         using var stop = new CancellationTokenSource();
         var started = Stopwatch.GetTimestamp();
         var peakWorkingSet = 0L;
@@ -140,10 +141,12 @@ internal static class LoadRun
 
         await Task.Delay(options.Warmup);
         Volatile.Write(ref measuring, true);
+        Volatile.Write(ref batchStats.Measuring, true);
         var measureStart = Stopwatch.GetTimestamp();
         Console.Error.WriteLine($"loadgen: warm-up done; measuring for {options.Duration.TotalSeconds:0} s");
         await Task.Delay(options.Duration);
         Volatile.Write(ref measuring, false);
+        Volatile.Write(ref batchStats.Measuring, false);
         var measured = Stopwatch.GetElapsedTime(measureStart);
         await stop.CancelAsync();
         await Task.WhenAll(tasks);
@@ -166,6 +169,7 @@ internal static class LoadRun
             Post: Percentiles.Of(postLatency),
             Read: Percentiles.Of(readLatency),
             PeakWorkingSetMiB: peakWorkingSet / (1024 * 1024),
+            Batches: batchStats.Result(),
             PostedEachSecond: timeline.Skip(warmupSeconds).Take((int)options.Duration.TotalSeconds).ToArray());
     }
 
@@ -248,4 +252,5 @@ internal sealed record RunResult(
     Percentiles Post,
     Percentiles Read,
     long PeakWorkingSetMiB,
+    Batches Batches,
     long[] PostedEachSecond);

@@ -16,7 +16,7 @@ internal sealed record Options
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
     public bool Batching { get; init; } = true;
     public int BatchSize { get; init; } = 500;
-    public int ConcurrentBatches { get; init; } = 4;
+    public int ConcurrentBatches { get; init; } = 2;
     public bool Compare { get; init; }
     public string Url { get; init; } = "http://localhost:5080";
     public string Key { get; init; } = "ledger-dev-key-change-me";
@@ -40,7 +40,7 @@ internal sealed record Options
           --warmup S              seconds before measuring (default 10)
           --batching on|off       library mode: group commit on or off (default on)
           --batch-size N          library mode: Ledger:Batching:MaxBatchSize (default 500)
-          --batches N             library mode: Ledger:Batching:MaxConcurrentBatches (default 4)
+          --batches N             library mode: Ledger:Batching:MaxConcurrentBatches (default 2)
           --compare               run with batching off, then on, and print the ratio (library mode)
           --url U --key K         the API and an API key with the poster and reader roles (http mode)
           --out DIR               where the JSON and Markdown results go (default perf/results)
