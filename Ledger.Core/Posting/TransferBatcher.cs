@@ -10,8 +10,9 @@ namespace Ledger.Posting;
 
 /// <summary>
 /// Group commit. Concurrent posts wait in a bounded queue; each of a few workers takes what is queued (up to
-/// <see cref="BatchingOptions.MaxBatchSize"/>, lingering at most <see cref="BatchingOptions.MaxWait"/> for more),
-/// posts it with one procedure call in one transaction, writes the new balances to the cache in one pipelined round,
+/// <see cref="BatchingOptions.MaxBatchSize"/>, lingering at most <see cref="BatchingOptions.MaxWait"/> for more,
+/// and holding back for a later batch what touches the accounts of a batch in flight), posts it with one procedure
+/// call in one transaction (see <see cref="BatchFormer{T}"/>), writes the new balances to the cache in one pipelined round,
 /// and then answers every caller with its own outcome. Under light load a batch is one transfer and adds no wait;
 /// under heavy load the queue fills while a batch commits, and the next batch carries all of it.
 /// </summary>
@@ -25,6 +26,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
     private readonly ILogger<TransferBatcher> _logger;
     private readonly LedgerMetrics _metrics;
     private readonly ResiliencePipeline _retry;
+    private readonly BatchFormer<Pending> _former;
     private int _disposed;
     private readonly Lazy<Task[]> _workers;
 
@@ -48,6 +50,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
             SingleReader = false,
             SingleWriter = false,
         });
+        _former = new BatchFormer<Pending>(_options.MaxBatchSize, pending => pending.Transfer);
         _retry = PostingRetry.Build(options.Value.Retry, timeProvider, metrics, logger);
         // Workers start with the first post, so a ledger that never posts (a reader, a test) runs none.
         _workers = new Lazy<Task[]>(() => Enumerable.Range(0, _options.MaxConcurrentBatches).Select(_ => Task.Run(WorkAsync)).ToArray());
@@ -69,7 +72,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
         return cancellationToken.CanBeCanceled ? pending.Outcome.Task.WaitAsync(cancellationToken) : pending.Outcome.Task;
     }
 
-    public int QueueLength => _queue.Reader.Count;
+    public int QueueLength => _queue.Reader.Count + _former.HeldCount;
 
     /// <summary>For containers disposed synchronously: drains the queue like <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -91,38 +94,53 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
 
     private async Task WorkAsync()
     {
-        var batch = new NextBatch(_options.MaxBatchSize);
         var reader = _queue.Reader;
-        while (batch.HasDeferred || await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        while (true)
         {
-            batch.Start();
-            while (!batch.IsFull && reader.TryRead(out var pending))
+            var released = _former.NextRelease;
+            if (_former.HeldCount == 0 && !await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                batch.Add(pending);
+                return;
             }
 
+            var batch = _former.Start();
+            _former.Fill(batch, reader);
             if (!batch.IsFull && _options.MaxWait > TimeSpan.Zero)
             {
                 await LingerAsync(reader, batch).ConfigureAwait(false);
             }
 
-            if (batch.Items.Count > 0)
+            if (batch.Items.Count == 0)
+            {
+                // Everything waiting touches the accounts of a batch in flight: wait for one to finish.
+                await released.ConfigureAwait(false);
+                continue;
+            }
+
+            try
             {
                 await PostBatchAsync(batch.Items).ConfigureAwait(false);
+            }
+            finally
+            {
+                _former.Release(batch);
             }
         }
     }
 
-    private async Task LingerAsync(ChannelReader<Pending> reader, NextBatch batch)
+    private async Task LingerAsync(ChannelReader<Pending> reader, BatchFormer<Pending>.Batch batch)
     {
         using var linger = new CancellationTokenSource(_options.MaxWait, _time);
         try
         {
             while (!batch.IsFull && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
             {
-                while (!batch.IsFull && reader.TryRead(out var pending))
+                var before = batch.Items.Count;
+                _former.Fill(batch, reader);
+                if (batch.Items.Count == before)
                 {
-                    batch.Add(pending);
+                    // What arrived is held back; let the batch go with what it has.
+                    return;
                 }
             }
         }
@@ -207,43 +225,6 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
 
     [LoggerMessage(1101, LogLevel.Warning, "A batch of {Count} transfers failed ({Reason}); posting it in halves")]
     private static partial void LogSplitting(ILogger logger, int count, string reason);
-
-    /// <summary>The batch a worker is filling. A transfer whose id is already in it waits for the next one (the
-    /// procedure takes each id once per batch; posted next, it is answered as a replay).</summary>
-    private sealed class NextBatch(int capacity)
-    {
-        private readonly HashSet<Guid> _ids = new(capacity);
-        private readonly Queue<Pending> _deferred = new();
-
-        public List<Pending> Items { get; } = new(capacity);
-
-        public bool IsFull => Items.Count >= capacity;
-
-        public bool HasDeferred => _deferred.Count > 0;
-
-        /// <summary>Empties the batch and starts it with the transfers deferred from the previous one.</summary>
-        public void Start()
-        {
-            Items.Clear();
-            _ids.Clear();
-            for (var carried = _deferred.Count; carried > 0 && !IsFull; carried--)
-            {
-                Add(_deferred.Dequeue());
-            }
-        }
-
-        public void Add(Pending pending)
-        {
-            if (_ids.Add(pending.Transfer.Id))
-            {
-                Items.Add(pending);
-            }
-            else
-            {
-                _deferred.Enqueue(pending);
-            }
-        }
-    }
 
     private sealed class Pending(PostTransferCommand transfer)
     {

@@ -136,7 +136,9 @@ proc: BEGIN
                 LEAVE checks;
             END IF;
             IF EXISTS (SELECT 1 FROM transfers WHERE reversal_of = p_reversal_of) THEN
-                SET v_status = 12;
+                -- Reversed meanwhile by this very id (a concurrent retry committed after the idempotency check):
+                -- roll back, and the retry replays it.
+                SET v_status = IF(EXISTS (SELECT 1 FROM transfers WHERE id = p_id), 7, 12);
                 LEAVE checks;
             END IF;
         END IF;
