@@ -5,10 +5,12 @@ namespace Ledger;
 /// <summary>Every log message of the library, with stable event ids (1xxx posting, 2xxx cache, 3xxx migrations).</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1001, LogLevel.Information, "Transfer {TransferId} posted: {Amount} from {SourceAccountId} to {DestinationAccountId}")]
+    // A posting is recorded in the database with who, when and the correlation id; one log line per transfer at
+    // Information would be thousands of lines a second under load, so postings and replays log at Debug.
+    [LoggerMessage(1001, LogLevel.Debug, "Transfer {TransferId} posted: {Amount} from {SourceAccountId} to {DestinationAccountId}")]
     public static partial void TransferPosted(ILogger logger, Guid transferId, Money amount, string sourceAccountId, string destinationAccountId);
 
-    [LoggerMessage(1002, LogLevel.Information, "Transfer {TransferId} replayed: the id was posted before with the same content")]
+    [LoggerMessage(1002, LogLevel.Debug, "Transfer {TransferId} replayed: the id was posted before with the same content")]
     public static partial void TransferReplayed(ILogger logger, Guid transferId);
 
     [LoggerMessage(1003, LogLevel.Information, "Transfer {TransferId} rejected: {Code} (replayed: {Replayed})")]

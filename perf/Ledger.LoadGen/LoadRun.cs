@@ -122,13 +122,25 @@ internal static class LoadRun
             }
         }
 
+        var watched = new List<long>();
         async Task SampleMemoryAsync()
         {
             using var process = Process.GetCurrentProcess();
+            using var other = options.WatchPid > 0 ? Process.GetProcessById(options.WatchPid) : null;
+            var tick = 0;
             while (!stop.IsCancellationRequested)
             {
                 process.Refresh();
                 peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
+                if (other is not null && tick++ % 2 == 0 && Volatile.Read(ref measuring))
+                {
+                    other.Refresh();
+                    lock (watched)
+                    {
+                        watched.Add(other.WorkingSet64 / (1024 * 1024));
+                    }
+                }
+
                 await Task.Delay(500);
             }
         }
@@ -170,6 +182,8 @@ internal static class LoadRun
             Read: Percentiles.Of(readLatency),
             PeakWorkingSetMiB: peakWorkingSet / (1024 * 1024),
             Batches: batchStats.Result(),
+            WatchedPid: options.WatchPid,
+            WatchedMiBEachSecond: [.. watched],
             PostedEachSecond: timeline.Skip(warmupSeconds).Take((int)options.Duration.TotalSeconds).ToArray());
     }
 
@@ -253,4 +267,6 @@ internal sealed record RunResult(
     Percentiles Read,
     long PeakWorkingSetMiB,
     Batches Batches,
+    int WatchedPid,
+    long[] WatchedMiBEachSecond,
     long[] PostedEachSecond);

@@ -23,6 +23,7 @@ internal sealed record Options
     public string OutputDirectory { get; init; } = "perf/results";
     public string Label { get; init; } = "";
     public int Seed { get; init; } = 42;
+    public int WatchPid { get; init; }
 
     public const string Usage = """
         Ledger load generator.
@@ -46,6 +47,7 @@ internal sealed record Options
           --out DIR               where the JSON and Markdown results go (default perf/results)
           --label L               a name for this run in the results
           --seed S                seed of the account and amount choices (default 42)
+          --watch-pid P           also sample the memory (RSS) of process P, e.g. the API under test, each second
           --smoke                 a few seconds with few accounts: a check that it runs, not a measurement
 
         Library mode reads ConnectionStrings__Ledger and ConnectionStrings__Redis (scripts/servers-up.sh --print-env).
@@ -78,6 +80,7 @@ internal sealed record Options
                 "--out" => options with { OutputDirectory = Next() },
                 "--label" => options with { Label = Next() },
                 "--seed" => options with { Seed = Int() },
+                "--watch-pid" => options with { WatchPid = Int() },
                 "--smoke" => options with { Accounts = 50, Concurrency = 8, Duration = TimeSpan.FromSeconds(3), Warmup = TimeSpan.FromSeconds(1), ReadRate = 20 },
                 "--help" or "-h" => throw new HelpRequestedException(),
                 var unknown => throw new ArgumentException($"Unknown option {unknown}."),

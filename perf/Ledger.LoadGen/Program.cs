@@ -45,7 +45,8 @@ var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCul
 var name = Path.Combine(options.OutputDirectory, $"loadgen-{stamp}");
 await File.WriteAllTextAsync(name + ".json", JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), Encoding.UTF8);
 await File.WriteAllTextAsync(name + ".md", markdown, Encoding.UTF8);
-Console.Error.WriteLine($"loadgen: wrote {name}.json and {name}.md");
+var plots = Plots.Write(name, results);
+Console.Error.WriteLine($"loadgen: wrote {name}.json, {name}.md and {string.Join(", ", plots.Select(Path.GetFileName))}");
 return results.Any(r => r.Refused.Keys.Any(code => code.StartsWith("exception:", StringComparison.Ordinal))) ? 1 : 0;
 
 static async Task<RunResult> RunAsync(Options options)

@@ -20,6 +20,13 @@ internal static class Report
                 $"| {r.Label} | {r.Accounts} | {hot} | {r.Concurrency} | {rate} | {r.PostedPerSecond:0} | {r.Post.P50} | {r.Post.P95} | {r.Post.P99} | {r.Post.Max} | {refused} | {r.Read.P50} / {r.Read.P99} | {r.PeakWorkingSetMiB} | {batches} |");
         }
 
+        foreach (var r in results.Where(r => r.WatchedMiBEachSecond.Length > 0))
+        {
+            var memory = r.WatchedMiBEachSecond;
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"\nMemory (RSS) of process {r.WatchedPid} during \"{r.Label}\": first {memory[0]} MiB, peak {memory.Max()} MiB, last {memory[^1]} MiB ({memory.Length} samples, one per second).");
+        }
+
         return text.ToString();
     }
 }
