@@ -22,7 +22,7 @@ internal static class Plots
         void Save(string suffix, string svg)
         {
             var path = $"{basePath}-{suffix}.svg";
-            File.WriteAllText(path, svg, Encoding.UTF8);
+            File.WriteAllText(path, svg, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
             files.Add(path);
         }
 
@@ -94,7 +94,7 @@ internal static class Plots
         svg.Append(CultureInfo.InvariantCulture,
             $"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{F(target)}\" y2=\"{F(target)}\" stroke=\"#888\" stroke-dasharray=\"6 4\"/>\n");
         svg.Append(CultureInfo.InvariantCulture,
-            $"<text x=\"{Width - Right - 4}\" y=\"{F(target - 4)}\" font-size=\"11\" text-anchor=\"end\" fill=\"#555\">50 ms target</text>\n");
+            $"<text x=\"{Left + 4}\" y=\"{F(target - 4)}\" font-size=\"11\" fill=\"#555\">50 ms target</text>\n");
         for (var i = 0; i < results.Count; i++)
         {
             Legend(svg, i, results[i].Label);

@@ -43,8 +43,8 @@ if (options.Compare && results[0].PostedPerSecond > 0)
 Directory.CreateDirectory(options.OutputDirectory);
 var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
 var name = Path.Combine(options.OutputDirectory, $"loadgen-{stamp}");
-await File.WriteAllTextAsync(name + ".json", JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), Encoding.UTF8);
-await File.WriteAllTextAsync(name + ".md", markdown, Encoding.UTF8);
+await File.WriteAllTextAsync(name + ".json", JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+await File.WriteAllTextAsync(name + ".md", markdown, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
 var plots = Plots.Write(name, results);
 Console.Error.WriteLine($"loadgen: wrote {name}.json, {name}.md and {string.Join(", ", plots.Select(Path.GetFileName))}");
 return results.Any(r => r.Refused.Keys.Any(code => code.StartsWith("exception:", StringComparison.Ordinal))) ? 1 : 0;
