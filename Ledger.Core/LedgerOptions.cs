@@ -37,6 +37,40 @@ public sealed class LedgerOptions
 
     /// <summary>Group commit of postings.</summary>
     public BatchingOptions Batching { get; set; } = new();
+
+    /// <summary>The outbox sweeper, which publishes every committed balance change to the cache.</summary>
+    public OutboxOptions Outbox { get; set; } = new();
+}
+
+/// <summary>The outbox sweeper: a hosted service that takes unpublished outbox rows in order, writes the accounts'
+/// current balances to the cache (compare-and-set on the version), and marks the rows published. It catches every
+/// change whose write-through after the commit failed (Redis down, process stopped in between). Several replicas may
+/// run it at once: each claims rows with <c>FOR UPDATE SKIP LOCKED</c>.</summary>
+public sealed class OutboxOptions
+{
+    /// <summary>Whether the sweeper runs (in a host). Default: true.</summary>
+    public bool SweeperEnabled { get; set; } = true;
+
+    /// <summary>Pause between sweeps when the outbox is drained. Default: 5 seconds (a change reaches the cache within
+    /// about this, well inside the 30-second promise).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Rows claimed per round; a full round is followed at once by the next. Default: 1,000.</summary>
+    [Range(1, 100_000)]
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>The longest pause between attempts after failures (the pause doubles from
+    /// <see cref="SweepInterval"/> up to this). Default: 20 seconds, so that with the cache's 5-second
+    /// <see cref="CacheOptions.BreakDuration"/> a change reaches Redis within 30 seconds of its return.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Consecutive failed sweeps after which each failure is logged at Error and the sweeper's health check
+    /// reports Degraded. Default: 3.</summary>
+    [Range(1, 1000)]
+    public int FailuresBeforeError { get; set; } = 3;
+
+    /// <summary>How long published rows are kept before they are deleted. Default: 1 day.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
 }
 
 /// <summary>Group commit: concurrent posts are queued and posted in batches, one procedure call and one commit per
@@ -93,4 +127,9 @@ public sealed class CacheOptions
 
     /// <summary>How long a cache call may take before the ledger gives up on it and uses the database. Default: 250 ms.</summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long the circuit breaker stays open once half of at least 4 cache calls within 5 seconds have
+    /// failed: meanwhile Redis is not called at all (reads go to the database, writes are left to the outbox sweeper);
+    /// then one call tries it again. Default: 5 seconds.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -15,6 +15,7 @@ internal sealed class LedgerOptionsValidator : IValidateOptions<LedgerOptions>
         Check(options.Retry, "Ledger:Retry", failures);
         Check(options.Cache, "Ledger:Cache", failures);
         Check(options.Batching, "Ledger:Batching", failures);
+        Check(options.Outbox, "Ledger:Outbox", failures);
 
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
@@ -44,6 +45,22 @@ internal sealed class LedgerOptionsValidator : IValidateOptions<LedgerOptions>
         if (options.Cache.OperationTimeout <= TimeSpan.Zero || options.Cache.OperationTimeout > TimeSpan.FromSeconds(30))
         {
             failures.Add("Ledger:Cache:OperationTimeout must be above zero and at most 30 seconds.");
+        }
+
+        if (options.Cache.BreakDuration < TimeSpan.FromMilliseconds(500) || options.Cache.BreakDuration > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("Ledger:Cache:BreakDuration must be from 0.5 seconds to 5 minutes.");
+        }
+
+        if (options.Outbox.SweepInterval <= TimeSpan.Zero || options.Outbox.SweepInterval > TimeSpan.FromMinutes(5) ||
+            options.Outbox.MaxBackoff < options.Outbox.SweepInterval)
+        {
+            failures.Add("Ledger:Outbox: SweepInterval must be above zero and at most 5 minutes, and MaxBackoff at least SweepInterval.");
+        }
+
+        if (options.Outbox.Retention < TimeSpan.FromMinutes(1))
+        {
+            failures.Add("Ledger:Outbox:Retention must be at least one minute.");
         }
 
         if (options.Batching.MaxWait < TimeSpan.Zero || options.Batching.MaxWait > TimeSpan.FromSeconds(1))

@@ -137,10 +137,11 @@ internal sealed class LedgerService : ILedger
                 var cached = await _cache.GetAsync(accountId, cancellationToken).ConfigureAwait(false);
                 if (cached is { } hit)
                 {
+                    _metrics.BalanceRead(BalanceSource.Cache);
                     return LedgerResult<Balance>.Success(ToBalance(hit, BalanceSource.Cache));
                 }
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (CacheFailure.Is(ex))
             {
                 Log.CacheReadFailed(_logger, accountId, ex);
             }
@@ -154,6 +155,7 @@ internal sealed class LedgerService : ILedger
 
         var snapshot = new BalanceSnapshot(row.Id, row.Balance, row.Version, row.Currency, row.Scale);
         await _cache.WriteThroughAsync([snapshot], _logger).ConfigureAwait(false);
+        _metrics.BalanceRead(BalanceSource.Database);
         return LedgerResult<Balance>.Success(ToBalance(snapshot, BalanceSource.Database));
     }
 

@@ -1,5 +1,6 @@
 using Ledger;
 using Ledger.Cache;
+using Ledger.Outbox;
 using Ledger.Hosting;
 using Ledger.Migrations;
 using Ledger.Posting;
@@ -75,16 +76,22 @@ public static class LedgerServiceCollectionExtensions
             var options = provider.GetRequiredService<IOptions<LedgerOptions>>().Value;
             return string.IsNullOrWhiteSpace(options.RedisConnectionString)
                 ? new NoBalanceCache()
-                : new RedisBalanceCache(options.RedisConnectionString, options.Cache);
+                : new RedisBalanceCache(options.RedisConnectionString, options.Cache, provider.GetRequiredService<TimeProvider>(),
+                    provider.GetRequiredService<LedgerMetrics>(), provider.GetRequiredService<ILogger<RedisBalanceCache>>());
         });
         services.AddMetrics();
         services.TryAddSingleton<LedgerMetrics>();
+        services.TryAddSingleton<OutboxSweeperStatus>();
+        services.TryAddSingleton<IOutboxStore>(provider => new OutboxStore(provider.GetRequiredService<MySqlDataSource>()));
+
         services.TryAddSingleton<LedgerMigrator>();
         services.TryAddSingleton<LedgerVerifier>();
         services.TryAddSingleton(provider => new BatchStore(provider.GetRequiredService<MySqlDataSource>()));
         services.TryAddSingleton<TransferBatcher>();
         services.TryAddSingleton<ILedger, LedgerService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MigrateOnStartupService>());
+        // After the migrations (hosted services start in order); it does nothing when Ledger:Outbox:SweeperEnabled is false.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboxSweeper>());
         return services;
     }
 }

@@ -19,6 +19,14 @@ internal interface IBalanceCache
     Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken);
 }
 
+/// <summary>What a cache call throws when the cache is away: Redis errors and time-outs, and the circuit breaker's
+/// refusal while it is open. Callers then use the database.</summary>
+internal static class CacheFailure
+{
+    public static bool Is(Exception exception) =>
+        exception is StackExchange.Redis.RedisException or TimeoutException or Polly.CircuitBreaker.BrokenCircuitException;
+}
+
 /// <summary>The cache used when none is configured: always a miss, writes go nowhere.</summary>
 internal sealed class NoBalanceCache : IBalanceCache
 {
@@ -49,7 +57,7 @@ internal static class BalanceCacheWriteThrough
         {
             await cache.SetAsync(balances, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception ex) when (CacheFailure.Is(ex))
         {
             Log.CacheWriteFailed(logger, ex);
         }

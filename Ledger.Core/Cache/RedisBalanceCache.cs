@@ -1,5 +1,8 @@
 using System.Globalization;
 using Ledger.Storage;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
 using StackExchange.Redis;
 
 namespace Ledger.Cache;
@@ -9,7 +12,10 @@ namespace Ledger.Cache;
 /// units), <c>v</c> (version), <c>c</c> (currency) and <c>s</c> (minor-unit digits). The account id is the key's hash
 /// tag, so everything of one account lives on one node of a cluster. Writes are a Lua compare-and-set on the version.
 /// </summary>
-internal sealed class RedisBalanceCache : IBalanceCache, IAsyncDisposable, IDisposable
+/// <remarks>Reads and writes go through a circuit breaker: once Redis fails half of at least 4 calls within 5 seconds,
+/// calls are refused at once (<see cref="BrokenCircuitException"/>) for <see cref="CacheOptions.BreakDuration"/>, so
+/// callers never wait on a dead Redis; then one call probes it.</remarks>
+internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposable, IDisposable
 {
     // Applies the write only when the cached version is older (or absent): a late or repeated write is a no-op.
     // Versions stay far below 2^53, so Lua's numbers compare them exactly; balances are stored as strings untouched.
@@ -26,8 +32,9 @@ internal sealed class RedisBalanceCache : IBalanceCache, IAsyncDisposable, IDisp
 
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
     private readonly string _keyPrefix;
+    private readonly ResiliencePipeline _breaker;
 
-    public RedisBalanceCache(string connectionString, CacheOptions options)
+    public RedisBalanceCache(string connectionString, CacheOptions options, TimeProvider timeProvider, LedgerMetrics metrics, ILogger<RedisBalanceCache> logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(options);
@@ -41,7 +48,35 @@ internal sealed class RedisBalanceCache : IBalanceCache, IAsyncDisposable, IDisp
         configuration.SyncTimeout = timeout;
         configuration.ConnectTimeout = Math.Max(timeout, 1000);
         _connection = new Lazy<Task<ConnectionMultiplexer>>(() => ConnectionMultiplexer.ConnectAsync(configuration));
+        _breaker = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = 0.5,
+                MinimumThroughput = 4,
+                SamplingDuration = TimeSpan.FromSeconds(5),
+                BreakDuration = options.BreakDuration,
+                ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutException>(),
+                OnOpened = args =>
+                {
+                    metrics.CacheCircuit(open: true);
+                    LogOpened(logger, args.BreakDuration, args.Outcome.Exception?.Message);
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    metrics.CacheCircuit(open: false);
+                    LogClosed(logger);
+                    return default;
+                },
+            })
+            .Build();
     }
+
+    [LoggerMessage(2003, LogLevel.Warning, "Cache circuit opened for {BreakDuration} ({Reason}): balances are read from the database and the outbox sweeper keeps the cache's changes")]
+    private static partial void LogOpened(ILogger logger, TimeSpan breakDuration, string? reason);
+
+    [LoggerMessage(2004, LogLevel.Information, "Cache circuit closed: Redis answers again")]
+    private static partial void LogClosed(ILogger logger);
 
     public bool IsEnabled => true;
 
@@ -61,7 +96,17 @@ internal sealed class RedisBalanceCache : IBalanceCache, IAsyncDisposable, IDisp
 
     public string KeyFor(string accountId) => string.Concat(_keyPrefix, "{", accountId, "}:balance");
 
-    public async Task<BalanceSnapshot?> GetAsync(string accountId, CancellationToken cancellationToken)
+    public Task<BalanceSnapshot?> GetAsync(string accountId, CancellationToken cancellationToken) =>
+        _breaker.ExecuteAsync(static async (state, token) => await state.Self.ReadAsync(state.AccountId, token).ConfigureAwait(false),
+            (Self: this, AccountId: accountId), cancellationToken).AsTask();
+
+    public Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken) =>
+        balances.Count == 0
+            ? Task.CompletedTask
+            : _breaker.ExecuteAsync(static async (state, token) => await state.Self.WriteAsync(state.Balances, token).ConfigureAwait(false),
+                (Self: this, Balances: balances), cancellationToken).AsTask();
+
+    private async Task<BalanceSnapshot?> ReadAsync(string accountId, CancellationToken cancellationToken)
     {
         var database = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         var values = await database.HashGetAsync(KeyFor(accountId), Fields).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -78,13 +123,8 @@ internal sealed class RedisBalanceCache : IBalanceCache, IAsyncDisposable, IDisp
             int.Parse((string)values[3]!, NumberStyles.None, CultureInfo.InvariantCulture));
     }
 
-    public async Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken)
+    private async Task WriteAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken)
     {
-        if (balances.Count == 0)
-        {
-            return;
-        }
-
         var database = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         // Issued together, the writes travel pipelined on the multiplexer's connection.
         var writes = new Task[balances.Count];

@@ -201,7 +201,7 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
 
             await Task.WhenAll(reads).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (CacheFailure.Is(ex))
         {
             Log.IntegrityCacheNotChecked(logger, ex);
             return null;

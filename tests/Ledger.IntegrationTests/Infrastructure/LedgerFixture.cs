@@ -178,3 +178,13 @@ public sealed class SchemaChangingLedgerFixture : LedgerFixture
     }
 }
 
+
+/// <summary>The database of the outbox sweeper's tests: a sweeper claims every unpublished row of its database, so
+/// no other test's rows may be there.</summary>
+public sealed class OutboxLedgerFixture : LedgerFixture
+{
+    public OutboxLedgerFixture()
+        : base("ledger_it_outbox")
+    {
+    }
+}

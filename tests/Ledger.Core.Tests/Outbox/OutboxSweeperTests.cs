@@ -1,0 +1,253 @@
+using System.Diagnostics.Metrics;
+using Ledger.Cache;
+using Ledger.Outbox;
+using Ledger.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ledger.Core.Tests.Outbox;
+
+public sealed class OutboxSweeperTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeOutboxStore _store = new();
+    private readonly FakeCache _cache = new();
+    private readonly OutboxSweeperStatus _status = new();
+    private readonly ServiceProvider _metricsScope = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private OutboxSweeper? _sweeper;
+
+    [Fact]
+    public void Backoff_DoublesFromTheIntervalUpToTheCap()
+    {
+        var sweeper = Create(maxBackoff: TimeSpan.FromSeconds(60));
+
+        Assert.Equal(TimeSpan.FromSeconds(5), sweeper.Backoff(1));
+        Assert.Equal(TimeSpan.FromSeconds(10), sweeper.Backoff(2));
+        Assert.Equal(TimeSpan.FromSeconds(20), sweeper.Backoff(3));
+        Assert.Equal(TimeSpan.FromSeconds(40), sweeper.Backoff(4));
+        Assert.Equal(TimeSpan.FromSeconds(60), sweeper.Backoff(5));
+        Assert.Equal(TimeSpan.FromSeconds(60), sweeper.Backoff(50));
+    }
+
+    [Fact]
+    public async Task Run_Drained_SweepsAgainEveryInterval()
+    {
+        _store.Rows.Enqueue([1, 2]);
+        var sweeper = Create();
+
+        await sweeper.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _store.Published.Count == 2);
+        Assert.Equal([1L, 2L], _store.Published);
+
+        await Settle();
+        _time.Advance(Interval - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50);
+        Assert.Equal(1, _store.Claims);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await WaitUntil(() => _store.Claims == 2);
+    }
+
+    [Fact]
+    public async Task Run_FullRound_SweepsAgainAtOnce()
+    {
+        _store.Rows.Enqueue([1, 2, 3]);
+        _store.Rows.Enqueue([4]);
+        var sweeper = Create(batchSize: 3);
+
+        await sweeper.StartAsync(CancellationToken.None);
+
+        // No time passes: after a full round the next comes at once; after a short one the sweeper pauses.
+        await WaitUntil(() => _store.Published.Count == 4);
+        Assert.Equal([1L, 2L, 3L, 4L], _store.Published);
+        await Settle();
+        Assert.Equal(2, _store.Claims);
+    }
+
+    [Fact]
+    public async Task Run_CacheFails_LeavesRowsUnpublishedAndRetriesWithGrowingPauses()
+    {
+        _cache.Failing = true;
+        _store.RepeatLast = true;
+        _store.Rows.Enqueue([7]);
+        var sweeper = Create();
+
+        await sweeper.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _status.ConsecutiveFailures == 1);
+        Assert.Empty(_store.Published);
+
+        // 5 s after the first failure, then 10 s after the second.
+        await Settle();
+        _time.Advance(Interval);
+        await WaitUntil(() => _status.ConsecutiveFailures == 2);
+        await Settle();
+        _time.Advance(TimeSpan.FromSeconds(9));
+        await Settle();
+        Assert.Equal(2, _store.Claims);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await WaitUntil(() => _status.ConsecutiveFailures == 3);
+        Assert.Equal(3, _store.Claims);
+        Assert.Empty(_store.Published);
+
+        // Redis is back: the same row is published and the failures are forgotten.
+        _cache.Failing = false;
+        await Settle();
+        _time.Advance(TimeSpan.FromSeconds(20));
+        await WaitUntil(() => _store.Published.Count == 1);
+        Assert.Equal([7L], _store.Published);
+        await WaitUntil(() => _status.ConsecutiveFailures == 0);
+    }
+
+    [Fact]
+    public async Task SweepOnce_WritesTheAccountsCurrentBalancesThenMarksTheRowsPublished()
+    {
+        _store.Rows.Enqueue([10, 11]);
+        var sweeper = Create();
+
+        var published = await sweeper.SweepOnceAsync(CancellationToken.None);
+
+        Assert.Equal(2, published);
+        Assert.Equal(["acct-10", "acct-11"], _cache.Written.Select(b => b.AccountId));
+        Assert.True(_store.MarkedAfterCacheWrite);
+    }
+
+    [Fact]
+    public async Task Run_Disabled_NeverClaims()
+    {
+        _store.Rows.Enqueue([1]);
+        var sweeper = Create(enabled: false);
+
+        await sweeper.StartAsync(CancellationToken.None);
+        await Settle();
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await Settle();
+
+        Assert.Equal(0, _store.Claims);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sweeper is not null)
+        {
+            await _sweeper.StopAsync(CancellationToken.None);
+            _sweeper.Dispose();
+        }
+
+        await _metricsScope.DisposeAsync();
+    }
+
+    private OutboxSweeper Create(int batchSize = 1000, TimeSpan? maxBackoff = null, bool enabled = true)
+    {
+        var options = Options.Create(new LedgerOptions
+        {
+            Outbox = new OutboxOptions
+            {
+                SweeperEnabled = enabled,
+                SweepInterval = Interval,
+                BatchSize = batchSize,
+                MaxBackoff = maxBackoff ?? TimeSpan.FromMinutes(1),
+                FailuresBeforeError = 3,
+            },
+        });
+        var metrics = new LedgerMetrics(_metricsScope.GetRequiredService<IMeterFactory>(), _status, _time);
+        _sweeper = new OutboxSweeper(_store, _cache, options, _time, _status, metrics, NullLogger<OutboxSweeper>.Instance);
+        return _sweeper;
+    }
+
+    /// <summary>Lets the sweeper's loop reach its pause (a timer on the fake clock) before the test moves the clock.</summary>
+    private static Task Settle() => Task.Delay(50);
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 5 s");
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>Hands out queued rounds of row ids (each row names account "acct-{id}") and records what was marked
+    /// published; empty rounds when the queue is dry, or the last round again with <see cref="RepeatLast"/>.</summary>
+    private sealed class FakeOutboxStore : IOutboxStore
+    {
+        private long[] _last = [];
+        private int _claims;
+
+        public Queue<long[]> Rows { get; } = new();
+
+        public bool RepeatLast { get; set; }
+
+        public List<long> Published { get; } = [];
+
+        public int Claims => Volatile.Read(ref _claims);
+
+        public bool MarkedAfterCacheWrite { get; private set; }
+
+        public FakeCache? Cache { get; set; }
+
+        public Task<IOutboxClaim> ClaimAsync(int limit, CancellationToken cancellationToken)
+        {
+            var round = Rows.Count > 0 ? Rows.Dequeue() : RepeatLast ? _last : [];
+            _last = round;
+            Interlocked.Increment(ref _claims);
+            return Task.FromResult<IOutboxClaim>(new Claim(this, round));
+        }
+
+        public Task<long> PruneAsync(DateTime cutoff, CancellationToken cancellationToken) => Task.FromResult(0L);
+
+        public Task<OutboxBacklog?> GetBacklogAsync(CancellationToken cancellationToken) => Task.FromResult<OutboxBacklog?>(null);
+
+        private sealed class Claim(FakeOutboxStore store, long[] ids) : IOutboxClaim
+        {
+            public IReadOnlyList<long> RowIds => ids;
+
+            public IReadOnlyList<BalanceSnapshot> Balances { get; } =
+                [.. ids.Select(id => new BalanceSnapshot($"acct-{id}", id * 100, id, "USD", 2))];
+
+            public Task MarkPublishedAsync(DateTime publishedAt, CancellationToken cancellationToken)
+            {
+                lock (store.Published)
+                {
+                    store.Published.AddRange(ids);
+                }
+
+                store.MarkedAfterCacheWrite = true;
+                return Task.CompletedTask;
+            }
+
+            public ValueTask DisposeAsync() => default;
+        }
+    }
+
+    private sealed class FakeCache : IBalanceCache
+    {
+        public volatile bool Failing;
+
+        public List<BalanceSnapshot> Written { get; } = [];
+
+        public bool IsEnabled => true;
+
+        public Task<bool> PingAsync(CancellationToken cancellationToken) => Task.FromResult(!Failing);
+
+        public Task<BalanceSnapshot?> GetAsync(string accountId, CancellationToken cancellationToken) => Task.FromResult<BalanceSnapshot?>(null);
+
+        public Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken)
+        {
+            if (Failing)
+            {
+                throw new TimeoutException("Redis is down");
+            }
+
+            lock (Written)
+            {
+                Written.AddRange(balances);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
