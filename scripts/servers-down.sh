@@ -108,6 +108,12 @@ else
 fi
 rm -f "$REDIS_PID" 2>/dev/null || true
 
+# ---------------------------------------------------------------- Redis Cluster
+# The nodes of scripts/redis-cluster-up.sh, when it ran (their folders go too with --purge).
+cluster_args=()
+[[ $PURGE -eq 1 ]] && cluster_args=(--purge)
+bash "$(dirname "${BASH_SOURCE[0]}")/redis-cluster-down.sh" "${cluster_args[@]}" || die "scripts/redis-cluster-down.sh failed"
+
 # ---------------------------------------------------------------- purge
 if [[ $PURGE -eq 1 ]]; then
   case "$LOCAL_DIR" in

@@ -9,6 +9,9 @@ cd "$root"
 if [[ -z "${LEDGER_TEST_MYSQL:-}" || -z "${LEDGER_TEST_REDIS:-}" ]]; then
   eval "$(bash scripts/servers-up.sh --print-env)"
 fi
+if [[ -z "${LEDGER_TEST_REDIS_CLUSTER:-}" ]]; then
+  eval "$(bash scripts/redis-cluster-up.sh --print-env)"
+fi
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -47,6 +47,53 @@ public sealed class OutboxSweeperTests(OutboxLedgerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Sweep_RedisCluster_PublishesEveryAccountToTheNodeOfItsHashTag()
+    {
+        await using var noCache = fixture.CreateServices(options => options.RedisConnectionString = null);
+        var ledger = noCache.GetRequiredService<ILedger>();
+        var accounts = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            accounts.Add(await fixture.CreateAccountAsync(overdraftLimit: 100m, label: "sweep-cl"));
+        }
+
+        for (var i = 0; i < accounts.Count; i++)
+        {
+            var posted = await ledger.PostTransferAsync(new PostTransferRequest
+            {
+                SourceAccountId = accounts[i], DestinationAccountId = accounts[(i + 1) % accounts.Count], Amount = i + 1,
+            });
+            Assert.True(posted.IsSuccess, posted.ToString());
+        }
+
+        var clusterConnection = await RedisClusterServer.GetAsync();
+        var prefix = $"sweep-cluster:{Guid.NewGuid():N}:";
+        await using var services = fixture.CreateServices(options =>
+        {
+            options.RedisConnectionString = clusterConnection;
+            options.Cache.KeyPrefix = prefix;
+        });
+        Assert.True(await services.GetRequiredService<Ledger.Cache.IBalanceCache>().PingAsync(CancellationToken.None));
+
+        Assert.True(await SweepUntilDrainedAsync(Sweeper(services)) >= accounts.Count);
+
+        await using var cluster = await ConnectionMultiplexer.ConnectAsync(clusterConnection);
+        var nodes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var account in accounts)
+        {
+            var key = $"{prefix}{{{account}}}:balance";
+            var (balance, version, _) = await fixture.AccountStateAsync(account);
+            var cached = await cluster.GetDatabase().HashGetAsync(key, ["b", "v"]);
+            Assert.Equal((balance, version), ((long)cached[0], (long)cached[1]));
+            var slot = cluster.HashSlot(key);
+            Assert.Equal(cluster.HashSlot($"{{{account}}}"), slot);
+            nodes.Add(cluster.GetServers().Single(s => !s.IsReplica && s.ClusterConfiguration!.GetBySlot(slot)!.EndPoint!.Equals(s.EndPoint)).EndPoint.ToString()!);
+        }
+
+        Assert.True(nodes.Count >= 2, $"the accounts should spread over the cluster's nodes: {string.Join(", ", nodes)}");
+    }
+
+    [Fact]
     public async Task Sweep_CacheHoldsANewerVersion_LateSweepDoesNotReplaceIt()
     {
         var account = await fixture.CreateFundedAccountAsync(5m, label: "late");
