@@ -21,6 +21,9 @@ internal static class HostSetup
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         });
         services.AddLedger(builder.Configuration);
+        services.AddApiOptions();
+        services.AddLedgerOverload();
+        services.AddGracefulShutdown();
 
         services.AddOptions<AuthOptions>()
             .BindConfiguration(AuthOptions.SectionName)
@@ -52,6 +55,7 @@ internal static class HostSetup
 
         services.AddHealthChecks().AddLedgerChecks("ready");
         services.AddLedgerSwagger();
+        builder.AddLedgerMetrics();
         return builder;
     }
 
@@ -63,6 +67,7 @@ internal static class HostSetup
         app.UseLedgerSwagger();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         return app;
     }
 
@@ -77,6 +82,7 @@ internal static class HostSetup
             Predicate = check => check.Tags.Contains("ready"),
             ResponseWriter = WriteHealthAsync,
         }).WithTags("Health");
+        app.MapLedgerMetrics();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using Ledger.Api;
 using Ledger.Api.Apis;
+using Ledger.Api.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedgerApi();
@@ -7,7 +8,7 @@ builder.AddLedgerApi();
 var app = builder.Build();
 app.UseLedgerApi();
 app.MapAccountsApi();
-app.MapTransfersApi();
+app.MapTransfersApi().LimitPosting();
 app.MapAdminApi();
 app.MapLedgerHealth();
 

@@ -10,16 +10,33 @@ internal sealed class LedgerMetrics
 {
     public const string MeterName = "Ledger";
 
+    /// <summary>Bucket upper bounds, in seconds, for latencies measured in milliseconds: 0.5 ms to 10 s.</summary>
+    private static readonly InstrumentAdvice<double> LatencyBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    };
+
+    private static readonly KeyValuePair<string, object?> OutcomePosted = new("outcome", "posted");
+    private static readonly KeyValuePair<string, object?> OutcomeReplayed = new("outcome", "replayed");
+    private static readonly KeyValuePair<string, object?> OutcomeRejected = new("outcome", "rejected");
+    private static readonly KeyValuePair<string, object?> OutcomeFailed = new("outcome", "failed");
+    private static readonly KeyValuePair<string, object?> SourceCache = new("source", "cache");
+    private static readonly KeyValuePair<string, object?> SourceDatabase = new("source", "database");
+
     private readonly Counter<long> _posted;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _retries;
     private readonly Counter<long> _concurrencyConflicts;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _batchDuration;
+    private readonly Histogram<double> _batchQueueWait;
+    private readonly Histogram<double> _postDuration;
+    private readonly Histogram<double> _balanceReadDuration;
     private readonly Counter<long> _balanceReads;
     private readonly Counter<long> _outboxPublished;
     private readonly Counter<long> _outboxSweepFailures;
     private int _cacheCircuitOpen;
+    private Func<int>? _queueDepth;
 
     public LedgerMetrics(IMeterFactory meterFactory, OutboxSweeperStatus outbox, TimeProvider timeProvider)
     {
@@ -45,7 +62,16 @@ internal sealed class LedgerMetrics
             "Transfers that met version conflicts on every attempt and were answered concurrency_conflict.");
         _batchSize = meter.CreateHistogram<int>("ledger.batch.size", "{transfer}", "Transfers per group-commit batch.");
         _batchDuration = meter.CreateHistogram<double>("ledger.batch.duration", "s",
-            "Time to post one batch: procedure call, commit and cache write-through.");
+            "Time to post one batch: procedure call, commit and cache write-through.", tags: null, LatencyBuckets);
+        _batchQueueWait = meter.CreateHistogram<double>("ledger.batch.queue.wait", "s",
+            "Time a transfer waited from being queued to the start of its batch's procedure call.", tags: null, LatencyBuckets);
+        meter.CreateObservableGauge("ledger.batch.queue.depth", () => Volatile.Read(ref _queueDepth)?.Invoke() ?? 0, "{transfer}",
+            "Transfers queued for group commit and not yet in a batch in flight.");
+        _postDuration = meter.CreateHistogram<double>("ledger.transfers.post.duration", "s",
+            "Time to answer a transfer or reversal, by outcome: posted, replayed, rejected or failed (an exception).",
+            tags: null, LatencyBuckets);
+        _balanceReadDuration = meter.CreateHistogram<double>("ledger.balance.read.duration", "s",
+            "Time to answer a balance read, by source: cache or database.", tags: null, LatencyBuckets);
     }
 
     public void Posted() => _posted.Add(1);
@@ -64,6 +90,27 @@ internal sealed class LedgerMetrics
     public void OutboxSweepFailed() => _outboxSweepFailures.Add(1);
 
     public void CacheCircuit(bool open) => Volatile.Write(ref _cacheCircuitOpen, open ? 1 : 0);
+
+    /// <summary>Where <c>ledger.batch.queue.depth</c> reads from; set by the batcher, so the metrics need no
+    /// reference to it (the batcher depends on the metrics, not the other way round).</summary>
+    public void ObserveQueueDepth(Func<int> queueDepth) => Volatile.Write(ref _queueDepth, queueDepth);
+
+    public void QueueWait(TimeSpan wait) => _batchQueueWait.Record(wait.TotalSeconds);
+
+    /// <summary>A transfer or reversal answered after <paramref name="duration"/>; <paramref name="result"/> is null
+    /// when it ended in an exception.</summary>
+    public void PostDuration<T>(TimeSpan duration, LedgerResult<T>? result)
+        where T : class =>
+        _postDuration.Record(duration.TotalSeconds, result switch
+        {
+            null => OutcomeFailed,
+            { IsSuccess: false } => OutcomeRejected,
+            { Replayed: true } => OutcomeReplayed,
+            _ => OutcomePosted,
+        });
+
+    public void BalanceReadDuration(BalanceSource source, TimeSpan duration) =>
+        _balanceReadDuration.Record(duration.TotalSeconds, source == BalanceSource.Cache ? SourceCache : SourceDatabase);
 
     public void Batch(int size, TimeSpan duration)
     {

@@ -130,6 +130,7 @@ internal sealed class LedgerService : ILedger
             return invalid;
         }
 
+        var started = _time.GetTimestamp();
         if (_cache.IsEnabled)
         {
             try
@@ -138,6 +139,7 @@ internal sealed class LedgerService : ILedger
                 if (cached is { } hit)
                 {
                     _metrics.BalanceRead(BalanceSource.Cache);
+                    _metrics.BalanceReadDuration(BalanceSource.Cache, _time.GetElapsedTime(started));
                     return LedgerResult<Balance>.Success(ToBalance(hit, BalanceSource.Cache));
                 }
             }
@@ -156,12 +158,42 @@ internal sealed class LedgerService : ILedger
         var snapshot = new BalanceSnapshot(row.Id, row.Balance, row.Version, row.Currency, row.Scale);
         await _cache.WriteThroughAsync([snapshot], _logger).ConfigureAwait(false);
         _metrics.BalanceRead(BalanceSource.Database);
+        _metrics.BalanceReadDuration(BalanceSource.Database, _time.GetElapsedTime(started));
         return LedgerResult<Balance>.Success(ToBalance(snapshot, BalanceSource.Database));
     }
 
     public async Task<LedgerResult<Transfer>> PostTransferAsync(PostTransferRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return await TimedAsync(PostTransferCoreAsync, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<LedgerResult<Transfer>> ReverseTransferAsync(ReverseTransferRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return await TimedAsync(ReverseTransferCoreAsync, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs one transfer or reversal and records <c>ledger.transfers.post.duration</c> by its outcome
+    /// (failed when it throws).</summary>
+    private async Task<LedgerResult<Transfer>> TimedAsync<TRequest>(
+        Func<TRequest, CancellationToken, Task<LedgerResult<Transfer>>> post, TRequest request, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        LedgerResult<Transfer>? result = null;
+        try
+        {
+            result = await post(request, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            _metrics.PostDuration(_time.GetElapsedTime(started), result);
+        }
+    }
+
+    private async Task<LedgerResult<Transfer>> PostTransferCoreAsync(PostTransferRequest request, CancellationToken cancellationToken)
+    {
         var now = Now();
         if (ValidateTransfer(request, now) is { } invalid)
         {
@@ -191,9 +223,8 @@ internal sealed class LedgerService : ILedger
         return await PostAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<LedgerResult<Transfer>> ReverseTransferAsync(ReverseTransferRequest request, CancellationToken cancellationToken = default)
+    private async Task<LedgerResult<Transfer>> ReverseTransferCoreAsync(ReverseTransferRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var validation = new Validation();
         if (request.TransferId == Guid.Empty)
         {

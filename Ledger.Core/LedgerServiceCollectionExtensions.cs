@@ -65,6 +65,9 @@ public static class LedgerServiceCollectionExtensions
                 UseAffectedRows = true,
             };
             return new MySqlDataSourceBuilder(connectionString.ConnectionString)
+                // The pool's name labels MySqlConnector's metrics; without it the label is the connection string
+                // (server, user and database, minus the password).
+                .UseName("ledger")
                 .UseLoggerFactory(provider.GetService<ILoggerFactory>())
                 .Build();
         });

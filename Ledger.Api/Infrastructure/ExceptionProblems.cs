@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using MySqlConnector;
@@ -7,14 +8,18 @@ namespace Ledger.Api.Infrastructure;
 /// <summary>Turns exceptions into problem+json: unreadable request bodies and parameters become 400
 /// <c>validation_failed</c> naming the field, a database the ledger could not reach becomes 503
 /// <c>database_unavailable</c> with <c>Retry-After</c>, and anything else a 500 that is logged once.</summary>
-internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logger) : IExceptionHandler
+internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logger, IMeterFactory meterFactory) : IExceptionHandler
 {
+    // On the ledger's meter, so /metrics and the LedgerDatabaseUnavailable alert see it with the rest.
+    private readonly Counter<long> _databaseUnavailable = meterFactory.Create("Ledger").CreateCounter<long>(
+        "ledger.database.unavailable", "{request}", "Requests answered 503 database_unavailable.");
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var result = exception switch
         {
             BadHttpRequestException bad => FromBadRequest(httpContext, bad),
-            MySqlException or MySqlConnector.MySqlProtocolException => DatabaseUnavailable(httpContext, exception),
+            _ when FromDatabaseClient(exception) => DatabaseUnavailable(httpContext, exception),
             _ => null,
         };
 
@@ -32,6 +37,7 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
     private Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult DatabaseUnavailable(HttpContext context, Exception exception)
     {
         LogDatabaseUnavailable(logger, exception);
+        _databaseUnavailable.Add(1);
         context.Response.Headers.RetryAfter = "1";
         return Problems.Create(context, StatusCodes.Status503ServiceUnavailable, Problems.DatabaseUnavailable,
             "The database could not be reached; nothing was changed unless the outcome says so. Retry with the same id.");
@@ -52,6 +58,22 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
 
         // Missing body, unparsable route or query values and the like: the framework's message names the parameter.
         return Problems.Validation(context, "request", exception.Message);
+    }
+
+    /// <summary>A database error, or a connection the database dropped (the client then throws I/O or state errors
+    /// of its own, sometimes without a MySqlException in the chain): either way the database could not be used.</summary>
+    internal static bool FromDatabaseClient(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is MySqlException or MySqlProtocolException ||
+                string.Equals(current.Source, "MySqlConnector", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>"$.amount" becomes "amount"; "$" or no path (the JSON itself is broken) becomes "body".</summary>

@@ -54,6 +54,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
         _retry = PostingRetry.Build(options.Value.Retry, timeProvider, metrics, logger);
         // Workers start with the first post, so a ledger that never posts (a reader, a test) runs none.
         _workers = new Lazy<Task[]>(() => Enumerable.Range(0, _options.MaxConcurrentBatches).Select(_ => Task.Run(WorkAsync)).ToArray());
+        metrics.ObserveQueueDepth(() => QueueLength);
     }
 
     /// <summary>Queues a transfer and waits for its batch. Null when the queue is full: the caller is refused at
@@ -61,7 +62,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
     public Task<PostTransferOutcome>? TryPost(PostTransferCommand transfer, CancellationToken cancellationToken)
     {
         _ = _workers.Value;
-        var pending = new Pending(transfer);
+        var pending = new Pending(transfer, _time.GetTimestamp());
         if (!_queue.Writer.TryWrite(pending))
         {
             return null;
@@ -153,6 +154,11 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
     private async Task PostBatchAsync(List<Pending> batch)
     {
         var started = _time.GetTimestamp();
+        foreach (var pending in batch)
+        {
+            _metrics.QueueWait(_time.GetElapsedTime(pending.EnqueuedAt, started));
+        }
+
         await PostAsync(batch).ConfigureAwait(false);
         _metrics.Batch(batch.Count, _time.GetElapsedTime(started));
     }
@@ -226,9 +232,12 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
     [LoggerMessage(1101, LogLevel.Warning, "A batch of {Count} transfers failed ({Reason}); posting it in halves")]
     private static partial void LogSplitting(ILogger logger, int count, string reason);
 
-    private sealed class Pending(PostTransferCommand transfer)
+    private sealed class Pending(PostTransferCommand transfer, long enqueuedAt)
     {
         public PostTransferCommand Transfer { get; } = transfer;
+
+        /// <summary>When it was queued, as a <see cref="TimeProvider.GetTimestamp"/>.</summary>
+        public long EnqueuedAt { get; } = enqueuedAt;
 
         public TaskCompletionSource<PostTransferOutcome> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Api.Infrastructure;
+
+/// <summary>The host's own limits (the <c>Api</c> section): how much it takes on at once, and how it shuts down.</summary>
+internal sealed class ApiOptions
+{
+    public const string SectionName = "Api";
+
+    /// <summary>Transfer posts and reversals in flight at once; more are refused at once with 503
+    /// <c>overloaded</c> and <c>Retry-After</c>. 0 turns the limit off. Default: 1,024.</summary>
+    public int MaxConcurrentRequests { get; set; } = 1024;
+
+    /// <summary>After SIGTERM, how long readiness reports 503 while requests are still served, so a load balancer
+    /// stops sending before the host stops listening. Default: 5 seconds.</summary>
+    public TimeSpan ShutdownDrainDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The whole shutdown (drain delay, in-flight requests, hosted services) gets this long
+    /// (<see cref="HostOptions.ShutdownTimeout"/>). Default: 30 seconds.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+internal static class ApiOptionsSetup
+{
+    /// <summary>Binds and validates <see cref="ApiOptions"/>, and hands the shutdown timeout to the host.</summary>
+    public static IServiceCollection AddApiOptions(this IServiceCollection services)
+    {
+        services.AddOptions<ApiOptions>()
+            .BindConfiguration(ApiOptions.SectionName)
+            .Validate(api => api.MaxConcurrentRequests >= 0, "Api:MaxConcurrentRequests must be 0 (no limit) or more.")
+            .Validate(
+                api => api.ShutdownTimeout > TimeSpan.Zero && api.ShutdownTimeout <= TimeSpan.FromMinutes(10),
+                "Api:ShutdownTimeout must be above zero and at most 10 minutes.")
+            .Validate(
+                api => api.ShutdownDrainDelay >= TimeSpan.Zero && api.ShutdownDrainDelay < api.ShutdownTimeout,
+                "Api:ShutdownDrainDelay must be zero or more and less than Api:ShutdownTimeout.")
+            .ValidateOnStart();
+        services.AddOptions<HostOptions>()
+            .Configure<IOptions<ApiOptions>>((host, api) => host.ShutdownTimeout = api.Value.ShutdownTimeout);
+        return services;
+    }
+}

@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using MySqlConnector;
+
+namespace Ledger.Api.Tests;
+
+/// <summary>
+/// The real host as its own process: <c>dotnet Ledger.Api.dll</c> from the build output, listening on a free
+/// loopback port, against a database of its own (<c>ledger_proc_&lt;purpose&gt;_&lt;pid&gt;</c>, created by the host's
+/// migrations at start-up and dropped on dispose) and the test Redis, with the tester-poster key. For what only a
+/// real process shows: Kestrel's limits, signals, the exit code.
+/// </summary>
+public sealed class ApiProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ApiProcess(Process process, Uri baseAddress, string connectionString)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        ConnectionString = connectionString;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>The host's own database.</summary>
+    public string ConnectionString { get; }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>What the process wrote to stdout and stderr so far, for assertion messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the host and waits until <c>/health/ready</c> answers 200.</summary>
+    public static async Task<ApiProcess> StartAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var servers = await TestServers.GetAsync();
+        var database = string.Create(CultureInfo.InvariantCulture, $"ledger_proc_{purpose}_{Environment.ProcessId}");
+        var connectionString = new MySqlConnectionStringBuilder(servers.MySql) { Database = database }.ConnectionString;
+        await DropDatabaseAsync(connectionString);
+
+        var dll = FindHostAssembly();
+        var port = FreePort();
+        var baseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/'),
+            ["ConnectionStrings__Ledger"] = connectionString,
+            ["ConnectionStrings__Redis"] = servers.Redis,
+            ["Ledger__MigrateOnStartup"] = "true",
+            ["Ledger__Cache__KeyPrefix"] = $"test:proc:{Guid.NewGuid():N}:",
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Auth__ApiKeys__0__Name"] = ApiFactory.PosterName,
+            ["Auth__ApiKeys__0__Key"] = ApiFactory.PosterKey,
+            ["Auth__ApiKeys__0__Roles__0"] = "poster",
+            ["Auth__ApiKeys__0__Roles__1"] = "reader",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>(StringComparer.Ordinal))
+        {
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var host = new ApiProcess(process, baseAddress, connectionString);
+        process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
+        return host;
+    }
+
+    /// <summary>A client of this host that sends tester-poster's key.</summary>
+    public HttpClient CreateClient(TimeSpan? timeout = null)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = timeout ?? TimeSpan.FromSeconds(30),
+        };
+        client.DefaultRequestHeaders.Add(ApiFactory.ApiKeyHeader, ApiFactory.PosterKey);
+        return client;
+    }
+
+    /// <summary>Sends SIGTERM, as Kubernetes does when it stops a pod.</summary>
+    public async Task SendSigTermAsync()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill")
+        {
+            ArgumentList = { "-TERM", Id.ToString(CultureInfo.InvariantCulture) },
+            UseShellExecute = false,
+        })!;
+        await kill.WaitForExitAsync();
+        Assert.True(kill.ExitCode == 0, $"kill -TERM {Id} failed with {kill.ExitCode}");
+    }
+
+    /// <summary>True when the process exited within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or gone already.
+        }
+
+        _process.Dispose();
+        await DropDatabaseAsync(ConnectionString);
+    }
+
+    /// <summary>True for the failure of a request the host never took: nothing listens on the port any more.</summary>
+    public static bool IsConnectionRefused(Exception exception) =>
+        exception is HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } }
+            || exception.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            Assert.False(_process.HasExited, $"The host exited with {(_process.HasExited ? _process.ExitCode : 0)} before it was ready:\n{Output}");
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Slow to answer while starting.
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"The host was not ready within {timeout}:\n{Output}");
+    }
+
+    /// <summary>Ledger.Api.dll of the same configuration as the tests: under Ledger.Api/bin, or else next to the tests
+    /// (a referenced web project is copied there, with its runtimeconfig).</summary>
+    private static string FindHostAssembly()
+    {
+        var testDirectory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+        var framework = Path.GetFileName(testDirectory);
+        var configuration = Path.GetFileName(Path.GetDirectoryName(testDirectory)!);
+        for (var directory = new DirectoryInfo(testDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Ledger.sln")))
+            {
+                var built = Path.Combine(directory.FullName, "Ledger.Api", "bin", configuration, framework, "Ledger.Api.dll");
+                if (File.Exists(built))
+                {
+                    return built;
+                }
+
+                break;
+            }
+        }
+
+        var beside = Path.Combine(testDirectory, "Ledger.Api.dll");
+        Assert.True(
+            File.Exists(beside) && File.Exists(Path.Combine(testDirectory, "Ledger.Api.runtimeconfig.json")),
+            $"Ledger.Api.dll ({configuration}/{framework}) was found neither under Ledger.Api/bin nor next to the tests; build the solution first.");
+        return beside;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static async Task DropDatabaseAsync(string connectionString)
+    {
+        var builder = new MySqlConnectionStringBuilder(connectionString);
+        var name = builder.Database;
+        builder.Database = string.Empty;
+        builder.Pooling = false;
+        await using var connection = new MySqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{name}`", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ledger.Api.Tests;
+
+/// <summary>A request's X-Correlation-ID is in the logging scope of the lines written while it is handled, and on
+/// the transfer row it posted.</summary>
+public sealed class CorrelationLogTests
+{
+    private const int TransferPostedEvent = 1001;
+
+    [Fact]
+    public async Task PostTransfer_WithCorrelationId_IdIsInLogScopesAndOnTheTransferRow()
+    {
+        var servers = await TestServers.GetAsync();
+        var connectionString = await TestDatabase.GetAsync(ApiFactory.DatabaseName);
+        var capture = new CapturingLoggerProvider();
+        // Postings log at Debug (Ledger.Log.TransferPosted). appsettings.json's Logging:LogLevel:Default (Information)
+        // is a filter rule that outranks SetMinimumLevel, so the ledger's categories get a rule of their own.
+        await using var factory = new ConfiguredApiFactory(connectionString, servers.Redis, migrateOnStartup: false, logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Debug);
+            logging.AddFilter("Ledger", LogLevel.Debug);
+            logging.AddProvider(capture);
+        });
+        var source = await factory.CreateAccountAsync(overdraftLimit: 1_000m, label: "corr-src");
+        var destination = await factory.CreateAccountAsync(label: "corr-dst");
+        var correlationId = $"corr-test-{Guid.NewGuid():N}";
+        var transferId = Guid.CreateVersion7();
+        using var client = factory.CreateClient(ApiFactory.PosterKey);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v1/transfers", UriKind.Relative))
+        {
+            Content = new StringContent(ApiCalls.TransferJson(transferId, source, destination, 12.34m), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(ApiFactory.CorrelationHeader, correlationId);
+        using var response = await client.SendAsync(request);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(response));
+        Assert.Equal(correlationId, Assert.Single(response.Headers.GetValues(ApiFactory.CorrelationHeader)));
+        Assert.Equal(correlationId, (await ApiFactory.ReadJsonAsync(response)).GetProperty("correlationId").GetString());
+
+        // The log lines of this request: every one written inside the middleware's scope carries the id.
+        var lines = capture.Lines;
+        var tagged = lines.Where(l => Equals(l.ScopeValue("CorrelationId"), correlationId)).ToList();
+        Assert.True(tagged.Count > 0,
+            $"no log line carries CorrelationId={correlationId} in its scope; {lines.Count} lines captured:\n" +
+            string.Join('\n', lines.TakeLast(30).Select(l => $"{l.Level} {l.Category}[{l.EventId.Id}] {l.Message} scopes={l.Scopes.Count}")));
+        var posted = tagged.Where(l => l.EventId.Id == TransferPostedEvent && l.Message.Contains(transferId.ToString(), StringComparison.Ordinal)).ToList();
+        Assert.True(posted.Count == 1,
+            $"expected the 'Transfer {transferId} posted' line (event {TransferPostedEvent}) once with the id in scope; lines with the id:\n" +
+            string.Join('\n', tagged.Select(l => $"{l.Level} {l.Category}[{l.EventId.Id}] {l.Message}")));
+        // No line of another request claims this id.
+        Assert.DoesNotContain(lines, l => l.EventId.Id == TransferPostedEvent &&
+                                          l.Message.Contains(transferId.ToString(), StringComparison.Ordinal) &&
+                                          !Equals(l.ScopeValue("CorrelationId"), correlationId));
+
+        // The transfer row, read directly and through the API.
+        var stored = await ApiCalls.ScalarAsync<string>(connectionString,
+            "SELECT correlation_id FROM transfers WHERE id = @id", ("@id", transferId.ToByteArray(bigEndian: true)));
+        Assert.Equal(correlationId, stored);
+        using var read = await client.GetAsync(new Uri($"/v1/transfers/{transferId}", UriKind.Relative));
+        Assert.True(read.StatusCode == HttpStatusCode.OK, await ApiFactory.DescribeAsync(read));
+        Assert.Equal(correlationId, (await ApiFactory.ReadJsonAsync(read)).GetProperty("correlationId").GetString());
+    }
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Ledger.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real host (Program) in memory over a database, Redis and key prefix the test chooses, with the four API keys
+/// of <see cref="ApiFactory"/> and, optionally, logging configured by the test (a capturing provider, a lower
+/// minimum level). For tests that need a host of their own rather than the shared <see cref="ApiFactory"/> fixture.
+/// </summary>
+public sealed class ConfiguredApiFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<ILoggingBuilder>? _logging;
+
+    /// <param name="connectionString">ConnectionStrings:Ledger.</param>
+    /// <param name="redisConnectionString">ConnectionStrings:Redis.</param>
+    /// <param name="migrateOnStartup">Ledger:MigrateOnStartup.</param>
+    /// <param name="logging">Runs after the default (Warning) minimum level is set; null keeps the default.</param>
+    /// <param name="extraSettings">More configuration, applied last.</param>
+    public ConfiguredApiFactory(
+        string connectionString,
+        string redisConnectionString,
+        bool migrateOnStartup,
+        Action<ILoggingBuilder>? logging = null,
+        IReadOnlyDictionary<string, string?>? extraSettings = null)
+    {
+        _logging = logging;
+        _settings = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ConnectionStrings:Ledger"] = connectionString,
+            ["ConnectionStrings:Redis"] = redisConnectionString,
+            ["Ledger:Cache:KeyPrefix"] = KeyPrefix,
+            ["Ledger:MigrateOnStartup"] = migrateOnStartup ? "true" : "false",
+        };
+        AddKey(0, ApiFactory.PosterName, ApiFactory.PosterKey, "poster", "reader");
+        AddKey(1, ApiFactory.ReaderName, ApiFactory.ReaderKey, "reader");
+        AddKey(2, ApiFactory.PosterOnlyName, ApiFactory.PosterOnlyKey, "poster");
+        AddKey(3, ApiFactory.AdminName, ApiFactory.AdminKey, "admin", "reader");
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string KeyPrefix { get; } = $"test:api:{Guid.NewGuid():N}:";
+
+    /// <summary>A client that sends <paramref name="key"/> as X-Api-Key (no header when null).</summary>
+    public HttpClient CreateClient(string? key)
+    {
+        var client = CreateClient();
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Add(ApiFactory.ApiKeyHeader, key);
+        }
+
+        return client;
+    }
+
+    /// <summary>Opens an account through the API (as tester-poster) and returns its id.</summary>
+    public async Task<string> CreateAccountAsync(decimal overdraftLimit = 0m, string label = "api", string currency = "USD")
+    {
+        var id = Ids.Account(label);
+        using var client = CreateClient(ApiFactory.PosterKey);
+        using var response = await ApiFactory.PostJsonAsync(client, "/v1/accounts",
+            JsonSerializer.Serialize(new { id, currency, overdraftLimit }));
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(response));
+        return id;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
+        builder.ConfigureLogging(logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Warning);
+            _logging?.Invoke(logging);
+        });
+    }
+
+    private void AddKey(int index, string name, string key, params string[] roles)
+    {
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"Auth:ApiKeys:{index}:");
+        _settings[prefix + "Name"] = name;
+        _settings[prefix + "Key"] = key;
+        for (var i = 0; i < roles.Length; i++)
+        {
+            _settings[string.Create(CultureInfo.InvariantCulture, $"{prefix}Roles:{i}")] = roles[i];
+        }
+    }
+}
