@@ -2,6 +2,13 @@ using Ledger.Api;
 using Ledger.Api.Apis;
 using Ledger.Api.Infrastructure;
 
+// `dotnet Ledger.Api.dll migrate`: apply the database migrations and exit, without starting the web server.
+if (MigrateCommand.IsRequested(args))
+{
+    Environment.ExitCode = await MigrateCommand.RunAsync(args);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedgerApi();
 

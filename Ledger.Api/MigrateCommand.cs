@@ -1,0 +1,151 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace Ledger.Api;
+
+/// <summary>
+/// <c>dotnet Ledger.Api.dll migrate [--Key=Value ...]</c>: brings the database up to date with
+/// <see cref="ILedger.MigrateAsync"/> and exits, without starting the web server. The configuration is the host's
+/// own (appsettings.json, appsettings.{Environment}.json, environment variables, then the arguments after
+/// <c>migrate</c>); <c>ConnectionStrings:Ledger</c> is required. Ctrl+C or SIGTERM stops it at a clean point
+/// (between scripts; a script that has started runs to its end).
+/// </summary>
+/// <remarks>Exit codes: <see cref="Succeeded"/>, <see cref="Failed"/> (the database could not be reached or a script
+/// failed), <see cref="InvalidConfiguration"/>, <see cref="Cancelled"/>. Nothing it prints holds the password.</remarks>
+internal static partial class MigrateCommand
+{
+    public const string Name = "migrate";
+
+    public const int Succeeded = 0;
+    public const int Failed = 1;
+    public const int InvalidConfiguration = 2;
+    public const int Cancelled = 130;
+
+    private const string LoggerCategory = "Ledger.Api.MigrateCommand";
+
+    /// <summary>True when the first argument is <c>migrate</c>.</summary>
+    public static bool IsRequested(string[] args) =>
+        args.Length > 0 && string.Equals(args[0], Name, StringComparison.Ordinal);
+
+    /// <summary>Runs the command; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        using var stop = new CancellationTokenSource();
+
+        // The first Ctrl+C or SIGTERM asks for a clean stop; a second one ends the process at once.
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = !stop.IsCancellationRequested;
+            stop.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+        WebApplication app;
+        try
+        {
+            // The web host's builder, for the same configuration sources and logging; the app is never run, so
+            // neither Kestrel nor the hosted services (migrate-on-start-up, outbox sweeper) start.
+            var builder = WebApplication.CreateBuilder(args[1..]);
+            builder.Services.AddLedger(builder.Configuration);
+            app = builder.Build();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or FormatException or IOException)
+        {
+            // A malformed appsettings file, say.
+            await Console.Error.WriteLineAsync($"migrate: the configuration could not be loaded: {ex.Message}");
+            return InvalidConfiguration;
+        }
+
+        await using (app)
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
+            return await MigrateAsync(app.Services, logger, stop.Token);
+        }
+    }
+
+    private static async Task<int> MigrateAsync(IServiceProvider services, ILogger logger, CancellationToken cancellationToken)
+    {
+        LedgerOptions options;
+        try
+        {
+            // Runs the library's validator: ConnectionStrings:Ledger present, naming a database, and so on.
+            options = services.GetRequiredService<IOptions<LedgerOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            var problems = string.Join(" ", ex.Failures);
+            LogInvalidConfiguration(logger, problems);
+            await Console.Error.WriteLineAsync($"migrate: invalid configuration: {problems}");
+            return InvalidConfiguration;
+        }
+
+        var target = Describe(options.ConnectionString);
+        LogStarting(logger, target);
+        try
+        {
+            var result = await services.GetRequiredService<ILedger>().MigrateAsync(cancellationToken);
+            var migrations = result.ScriptsApplied.Where(IsMigration).ToArray();
+            var procedures = result.ScriptsApplied.Where(name => !IsMigration(name)).ToArray();
+            if (result.ScriptsApplied.Count == 0)
+            {
+                LogUpToDate(logger, target);
+            }
+            else
+            {
+                LogApplied(logger, target, migrations.Length, string.Join(", ", migrations), procedures.Length, string.Join(", ", procedures));
+            }
+
+            return Succeeded;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogCancelled(logger, target);
+            await Console.Error.WriteLineAsync($"migrate: cancelled; {target} stopped at a clean point (between scripts).");
+            return Cancelled;
+        }
+        catch (LedgerMigrationException ex)
+        {
+            // The migrator has logged the cause with its stack trace; this is the one-line summary.
+            LogFailed(logger, target, ex.Message);
+            await Console.Error.WriteLineAsync($"migrate: failed: {ex.Message}");
+            return Failed;
+        }
+        catch (MySqlException ex)
+        {
+            LogFailed(logger, target, ex.Message);
+            await Console.Error.WriteLineAsync($"migrate: failed: {target}: {ex.Message}");
+            return Failed;
+        }
+    }
+
+    private static bool IsMigration(string scriptName) => scriptName.StartsWith("migrations/", StringComparison.Ordinal);
+
+    /// <summary>Where the migration goes, for the log: server, port, database and user, never the password.</summary>
+    private static string Describe(string connectionString)
+    {
+        var builder = new MySqlConnectionStringBuilder(connectionString);
+        return $"database '{builder.Database}' on {builder.Server}:{builder.Port} as '{builder.UserID}'";
+    }
+
+    [LoggerMessage(5201, LogLevel.Information, "Migrating {Target}")]
+    private static partial void LogStarting(ILogger logger, string target);
+
+    [LoggerMessage(5202, LogLevel.Information, "Migrated {Target}: nothing to apply, it was up to date")]
+    private static partial void LogUpToDate(ILogger logger, string target);
+
+    [LoggerMessage(5203, LogLevel.Information, "Migrated {Target}: applied {MigrationCount} migrations ({Migrations}) and {ProcedureCount} procedure scripts ({Procedures})")]
+    private static partial void LogApplied(ILogger logger, string target, int migrationCount, string migrations, int procedureCount, string procedures);
+
+    [LoggerMessage(5204, LogLevel.Error, "Migrating {Target} failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string target, string reason);
+
+    [LoggerMessage(5205, LogLevel.Warning, "Migrating {Target} was cancelled")]
+    private static partial void LogCancelled(ILogger logger, string target);
+
+    [LoggerMessage(5206, LogLevel.Error, "The migration did not start: the configuration is invalid: {Problems}")]
+    private static partial void LogInvalidConfiguration(ILogger logger, string problems);
+}

@@ -1,0 +1,62 @@
+{{/* Chart name. */}}
+{{- define "ledger.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: <release>-ledger, or the release name when it already contains the chart name. */}}
+{{- define "ledger.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The application version: image.tag when set, else the chart's appVersion. */}}
+{{- define "ledger.appVersion" -}}
+{{- default .Chart.AppVersion .Values.image.tag }}
+{{- end }}
+
+{{- define "ledger.image" -}}
+{{- printf "%s:%s" .Values.image.repository (include "ledger.appVersion" .) }}
+{{- end }}
+
+{{- define "ledger.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "ledger.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "ledger.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "ledger.selectorLabels" . }}
+app.kubernetes.io/version: {{ include "ledger.appVersion" . | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: ledger
+{{- end }}
+
+{{/* Name of the Secret the API reads: existingSecret, or the one the chart creates. */}}
+{{- define "ledger.secretName" -}}
+{{- if .Values.existingSecret }}
+{{- .Values.existingSecret }}
+{{- else }}
+{{- include "ledger.fullname" . }}
+{{- end }}
+{{- end }}
+
+{{/* Secret data (environment variable name -> value) built from .Values.secrets. */}}
+{{- define "ledger.secretData" -}}
+ConnectionStrings__Ledger: {{ .Values.secrets.ledgerConnectionString | b64enc | quote }}
+ConnectionStrings__Redis: {{ .Values.secrets.redisConnectionString | b64enc | quote }}
+{{- range $i, $k := .Values.secrets.apiKeys }}
+{{ printf "Auth__ApiKeys__%d__Name" $i }}: {{ required "secrets.apiKeys[].name is required" $k.name | b64enc | quote }}
+{{ printf "Auth__ApiKeys__%d__Key" $i }}: {{ required "secrets.apiKeys[].key is required" $k.key | b64enc | quote }}
+{{- range $j, $r := $k.roles }}
+{{ printf "Auth__ApiKeys__%d__Roles__%d" $i $j }}: {{ $r | b64enc | quote }}
+{{- end }}
+{{- end }}
+{{- end }}

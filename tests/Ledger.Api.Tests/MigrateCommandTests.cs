@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using MySqlConnector;
+using Xunit.Abstractions;
+
+namespace Ledger.Api.Tests;
+
+/// <summary>
+/// <c>dotnet Ledger.Api.dll migrate</c> as a real process, the way a container or a deployment job runs it: against a
+/// database of its own (<c>ledger_migrate_&lt;pid&gt;</c>, dropped afterwards) it creates the schema and exits 0, a
+/// second run applies nothing and exits 0, and a database that cannot be reached gives a non-zero exit code and a
+/// message naming the problem, never the password.
+/// </summary>
+public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(120);
+
+    private string _connectionString = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        var servers = await TestServers.GetAsync();
+        var database = string.Create(CultureInfo.InvariantCulture, $"ledger_migrate_{Environment.ProcessId}");
+        _connectionString = new MySqlConnectionStringBuilder(servers.MySql) { Database = database }.ConnectionString;
+        await DropDatabaseAsync(_connectionString);
+    }
+
+    public Task DisposeAsync() => DropDatabaseAsync(_connectionString);
+
+    [Fact]
+    public async Task Migrate_FreshDatabase_CreatesTheSchemaAndASecondRunAppliesNothing()
+    {
+        var first = await RunMigrateAsync(_connectionString);
+        Assert.True(first.ExitCode == 0, $"migrate exited with {first.ExitCode}:\n{first.Output}");
+        Assert.Contains("applied 11 migrations", first.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening on", first.Output, StringComparison.Ordinal);
+
+        var tables = await QueryNamesAsync(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()");
+        foreach (var table in new[] { "accounts", "transfers", "entries", "outbox", "ledger_schema_journal" })
+        {
+            Assert.Contains(table, tables);
+        }
+
+        var procedures = await QueryNamesAsync(
+            "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'PROCEDURE'");
+        foreach (var procedure in new[] { "ledger_create_account", "ledger_post_transfer", "ledger_post_transfers", "ledger_apply_transfer", "ledger_set_overdraft_limit" })
+        {
+            Assert.Contains(procedure, procedures);
+        }
+
+        var journal = await QueryNamesAsync("SELECT script_name FROM ledger_schema_journal ORDER BY id");
+        Assert.Contains("migrations/0001_create_currencies.sql", journal);
+        Assert.True(journal.Count(name => name.StartsWith("migrations/", StringComparison.Ordinal)) >= 11, string.Join(", ", journal));
+
+        var second = await RunMigrateAsync(_connectionString);
+        Assert.True(second.ExitCode == 0, $"the second migrate exited with {second.ExitCode}:\n{second.Output}");
+        Assert.Contains("nothing to apply", second.Output, StringComparison.Ordinal);
+        Assert.Equal(journal, await QueryNamesAsync("SELECT script_name FROM ledger_schema_journal ORDER BY id"));
+    }
+
+    [Fact]
+    public async Task Migrate_ClosedPort_ExitsNonZeroNamingTheProblemWithoutThePassword()
+    {
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        var unreachable = new MySqlConnectionStringBuilder(_connectionString)
+        {
+            Server = "127.0.0.1",
+            Port = (uint)ClosedPort(),
+            Password = password,
+            ConnectionTimeout = 5,
+        }.ConnectionString;
+
+        var run = await RunMigrateAsync(unreachable);
+
+        Assert.True(run.ExitCode != 0, $"migrate exited with 0 against a closed port:\n{run.Output}");
+        Assert.Contains("migrate: failed", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Unable to connect", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_NoConnectionString_ExitsNonZeroNamingTheSetting()
+    {
+        var run = await RunMigrateAsync(connectionString: string.Empty);
+
+        Assert.True(run.ExitCode != 0, $"migrate exited with 0 without a connection string:\n{run.Output}");
+        Assert.Contains("ConnectionStrings:Ledger is required", run.Output, StringComparison.Ordinal);
+    }
+
+    private sealed record Run(int ExitCode, string Output);
+
+    private async Task<Run> RunMigrateAsync(string connectionString)
+    {
+        var dll = FindHostAssembly();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("migrate");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ConnectionStrings__Ledger"] = connectionString;
+        start.Environment["ConnectionStrings__Redis"] = string.Empty;
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+
+        var text = new StringBuilder();
+        void Append(string? line)
+        {
+            if (line is not null)
+            {
+                lock (text)
+                {
+                    text.AppendLine(line);
+                }
+            }
+        }
+
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var timeout = new CancellationTokenSource(RunTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"migrate did not exit within {RunTimeout}:\n{text}");
+        }
+
+        // WaitForExitAsync returns after the redirected streams reach their end, so the output is complete.
+        string all;
+        lock (text)
+        {
+            all = text.ToString();
+        }
+
+        output.WriteLine($"exit {process.ExitCode}:\n{all}");
+        return new Run(process.ExitCode, all);
+    }
+
+    private async Task<List<string>> QueryNamesAsync(string sql)
+    {
+        var builder = new MySqlConnectionStringBuilder(_connectionString) { Pooling = false };
+        await using var connection = new MySqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var names = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    /// <summary>A loopback port nothing listens on (it was free a moment ago).</summary>
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <summary>Ledger.Api.dll of the same configuration as the tests, found as <see cref="ApiProcess"/> finds it:
+    /// under Ledger.Api/bin, or else next to the tests.</summary>
+    private static string FindHostAssembly()
+    {
+        var testDirectory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+        var framework = Path.GetFileName(testDirectory);
+        var configuration = Path.GetFileName(Path.GetDirectoryName(testDirectory)!);
+        for (var directory = new DirectoryInfo(testDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Ledger.sln")))
+            {
+                var built = Path.Combine(directory.FullName, "Ledger.Api", "bin", configuration, framework, "Ledger.Api.dll");
+                if (File.Exists(built))
+                {
+                    return built;
+                }
+
+                break;
+            }
+        }
+
+        var beside = Path.Combine(testDirectory, "Ledger.Api.dll");
+        Assert.True(
+            File.Exists(beside) && File.Exists(Path.Combine(testDirectory, "Ledger.Api.runtimeconfig.json")),
+            $"Ledger.Api.dll ({configuration}/{framework}) was found neither under Ledger.Api/bin nor next to the tests; build the solution first.");
+        return beside;
+    }
+
+    private static async Task DropDatabaseAsync(string connectionString)
+    {
+        if (string.IsNullOrEmpty(connectionString))
+        {
+            return;
+        }
+
+        var builder = new MySqlConnectionStringBuilder(connectionString);
+        var name = builder.Database;
+        builder.Database = string.Empty;
+        builder.Pooling = false;
+        await using var connection = new MySqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{name}`", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
