@@ -37,6 +37,36 @@ if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
   fi
 fi
 
+# --- Package smoke run (docs/library-package.md) ----------------------------------------------------------------
+# Packs Ledger.Core into .local/packages with a pre-release suffix unique to this run (so restore never takes a stale
+# copy from the NuGet cache), then runs samples/Ledger.Sample, which references that version by PackageReference,
+# in a database of its own.
+if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
+  echo "test.sh: package sample smoke run" >&2
+  sample_ok=1
+  sample_suffix="ci.$(date -u +%Y%m%d%H%M%S).$$"
+  rm -f .local/packages/Ledger.Core.*-ci.*
+  if dotnet pack Ledger.Core -c "${CONFIGURATION:-Release}" -o .local/packages --version-suffix "$sample_suffix" >&2; then
+    sample_nupkg=(.local/packages/Ledger.Core.*-"$sample_suffix".nupkg)
+    sample_version="$(basename "${sample_nupkg[0]}" .nupkg)"
+    sample_version="${sample_version#Ledger.Core.}"
+    if ! ConnectionStrings__Ledger="${LEDGER_TEST_MYSQL/Database=ledger;/Database=ledger_sample;}" \
+        ConnectionStrings__Redis="$LEDGER_TEST_REDIS" \
+        dotnet run -c "${CONFIGURATION:-Release}" --project samples/Ledger.Sample -p:LedgerCoreVersion="$sample_version" >&2; then
+      sample_ok=0
+    fi
+    # This run's version is never restored again: drop it from the NuGet cache.
+    rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/ledger.core/$sample_version"
+  else
+    sample_ok=0
+  fi
+  if [[ "$sample_ok" != 1 ]]; then
+    echo "test.sh: the package sample smoke run failed" >&2
+    status=1
+  fi
+fi
+# --- end of package smoke run ------------------------------------------------------------------------------------
+
 # One closing line over all test assemblies, from dotnet test's per-assembly summaries.
 awk '
   /(Passed|Failed)! +- +Failed: / {

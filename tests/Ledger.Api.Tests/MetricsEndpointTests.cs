@@ -7,6 +7,10 @@ namespace Ledger.Api.Tests;
 /// <c>Ledger</c>) and MySqlConnector's pool instruments under the names and types the exporter gives them.</summary>
 /// <remarks>Every host in this test process exports the meters of the same names, so values are only compared as
 /// "went up", never as exact counts.</remarks>
+/// <remarks>Alone, after the parallel tests: OpenTelemetry listens to every meter named "Ledger" in the process, and
+/// instruments of other test hosts (with the same names, created and disposed while this host scrapes) make the
+/// series this test watches come and go.</remarks>
+[Collection(RunsAlone.Name)]
 public sealed partial class MetricsEndpointTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
     private static readonly TimeSpan PollFor = TimeSpan.FromSeconds(10);
@@ -102,10 +106,13 @@ public sealed partial class MetricsEndpointTests(ApiFactory factory) : IClassFix
     {
         await TrafficAsync();
 
-        var scrape = await ScrapeUntilAsync(s => s.Types.ContainsKey("ledger_transfers_post_duration_seconds"));
+        // Other hosts in this test process export the family too, and the exporter may answer from a short-lived
+        // cache: wait for the series this traffic makes, not just the family.
+        const string postedBucket = "ledger_transfers_post_duration_seconds_bucket{otel_scope_name=\"Ledger\",outcome=\"posted\",le=\"0.001\"}";
+        var scrape = await ScrapeUntilAsync(s => s.Text.Contains(postedBucket, StringComparison.Ordinal) &&
+                                                 s.Text.Contains("ledger_balance_read_duration_seconds_bucket{", StringComparison.Ordinal));
 
-        Assert.Contains("ledger_transfers_post_duration_seconds_bucket{otel_scope_name=\"Ledger\",outcome=\"posted\",le=\"0.001\"}",
-            scrape.Text, StringComparison.Ordinal);
+        Assert.Contains(postedBucket, scrape.Text, StringComparison.Ordinal);
         Assert.Contains("ledger_balance_read_duration_seconds_bucket{", scrape.Text, StringComparison.Ordinal);
         Assert.Matches("ledger_balance_read_duration_seconds_count\\{[^}]*source=\"(cache|database)\"", scrape.Text);
     }
@@ -204,4 +211,11 @@ public sealed partial class MetricsEndpointTests(ApiFactory factory) : IClassFix
             return sum;
         }
     }
+}
+
+/// <summary>Runs its tests with no other test class in parallel.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RunsAlone
+{
+    public const string Name = "metrics, alone";
 }

@@ -1,0 +1,109 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Ledger.Api.Tests;
+
+/// <summary>
+/// The committed OpenAPI document, docs/openapi.json, is what the API serves at /swagger/v1/swagger.json. The served
+/// document is normalised (parsed and written again indented, with LF line endings and a final newline) and compared
+/// with the file; when they differ the test fails and says how to regenerate it: run the tests with
+/// <c>LEDGER_UPDATE_OPENAPI=1</c>, which writes the file instead (and passes). Nothing is dropped: the document holds
+/// no server URL or other value that varies between runs, and it is the same in every environment (checked below).
+/// </summary>
+public sealed class OpenApiDocumentTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    public const string UpdateVariable = "LEDGER_UPDATE_OPENAPI";
+    private const string DocumentPath = "/swagger/v1/swagger.json";
+
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        IndentSize = 2,
+        NewLine = "\n",
+        // A file for people and diff tools, never embedded in HTML: keep backticks, quotes and non-ASCII readable.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    [Fact]
+    public async Task SwaggerJson_IsTheCommittedDocsOpenApiJson()
+    {
+        var served = await FetchNormalisedAsync(factory);
+        var file = Path.Combine(FindRepositoryRoot(), "docs", "openapi.json");
+
+        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
+        {
+            await File.WriteAllTextAsync(file, served, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            return;
+        }
+
+        Assert.True(File.Exists(file), $"{file} does not exist. Run the tests with {UpdateVariable}=1 to write it.");
+        var committed = (await File.ReadAllTextAsync(file)).ReplaceLineEndings("\n");
+        Assert.True(
+            string.Equals(committed, served, StringComparison.Ordinal),
+            $"docs/openapi.json differs from the document the API serves at {DocumentPath} ({FirstDifference(committed, served, "the file", "the API")}). " +
+            $"If the API change is intended, regenerate the file with " +
+            $"`{UpdateVariable}=1 dotnet test tests/Ledger.Api.Tests --filter FullyQualifiedName~OpenApi` and commit it.");
+    }
+
+    [Theory]
+    [InlineData("Development")]
+    [InlineData("Production")]
+    public async Task SwaggerJson_IsTheSameInEveryEnvironment(string environment)
+    {
+        var testing = await FetchNormalisedAsync(factory);
+        await using var other = factory.WithWebHostBuilder(builder => builder.UseEnvironment(environment));
+
+        var served = await FetchNormalisedAsync(other);
+
+        Assert.True(
+            string.Equals(testing, served, StringComparison.Ordinal),
+            $"The OpenAPI document in {environment} differs from the one in Testing ({FirstDifference(testing, served, "Testing", environment)}).");
+    }
+
+    /// <summary>GET /swagger/v1/swagger.json (no API key needed), parsed and written again indented with LF.</summary>
+    private static async Task<string> FetchNormalisedAsync<TEntryPoint>(WebApplicationFactory<TEntryPoint> host)
+        where TEntryPoint : class
+    {
+        using var client = host.CreateClient();
+        using var response = await client.GetAsync(new Uri(DocumentPath, UriKind.Relative));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await ApiFactory.DescribeAsync(response));
+        var node = JsonNode.Parse(await response.Content.ReadAsStringAsync())
+            ?? throw new InvalidOperationException($"{DocumentPath} is JSON null.");
+        return node.ToJsonString(Indented) + "\n";
+    }
+
+    /// <summary>The folder holding Ledger.sln, found by walking up from the test's output folder.</summary>
+    private static string FindRepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Ledger.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Ledger.sln above {AppContext.BaseDirectory}.");
+    }
+
+    /// <summary>The first line that differs, for the failure message.</summary>
+    private static string FirstDifference(string expected, string actual, string expectedName, string actualName)
+    {
+        var left = expected.Split('\n');
+        var right = actual.Split('\n');
+        for (var i = 0; i < Math.Max(left.Length, right.Length); i++)
+        {
+            var a = i < left.Length ? left[i] : "<end of file>";
+            var b = i < right.Length ? right[i] : "<end of file>";
+            if (!string.Equals(a, b, StringComparison.Ordinal))
+            {
+                return $"first difference at line {i + 1}: {expectedName} has `{a.Trim()}`, {actualName} has `{b.Trim()}`";
+            }
+        }
+
+        return "no line differs";
+    }
+}
