@@ -82,8 +82,14 @@ internal sealed class LedgerMetrics
 
     public void ConcurrencyConflict() => _concurrencyConflicts.Add(1);
 
-    public void BalanceRead(BalanceSource source) =>
-        _balanceReads.Add(1, new KeyValuePair<string, object?>("source", source == BalanceSource.Cache ? "cache" : "database"));
+    /// <summary>A balance read answered from <paramref name="source"/> after <paramref name="duration"/>: counted in
+    /// <c>ledger.balance.reads</c> and timed in <c>ledger.balance.read.duration</c>.</summary>
+    public void BalanceRead(BalanceSource source, TimeSpan duration)
+    {
+        var tag = source == BalanceSource.Cache ? SourceCache : SourceDatabase;
+        _balanceReads.Add(1, tag);
+        _balanceReadDuration.Record(duration.TotalSeconds, tag);
+    }
 
     public void OutboxPublished(int rows) => _outboxPublished.Add(rows);
 
@@ -108,9 +114,6 @@ internal sealed class LedgerMetrics
             { Replayed: true } => OutcomeReplayed,
             _ => OutcomePosted,
         });
-
-    public void BalanceReadDuration(BalanceSource source, TimeSpan duration) =>
-        _balanceReadDuration.Record(duration.TotalSeconds, source == BalanceSource.Cache ? SourceCache : SourceDatabase);
 
     public void Batch(int size, TimeSpan duration)
     {

@@ -138,8 +138,7 @@ internal sealed class LedgerService : ILedger
                 var cached = await _cache.GetAsync(accountId, cancellationToken).ConfigureAwait(false);
                 if (cached is { } hit)
                 {
-                    _metrics.BalanceRead(BalanceSource.Cache);
-                    _metrics.BalanceReadDuration(BalanceSource.Cache, _time.GetElapsedTime(started));
+                    _metrics.BalanceRead(BalanceSource.Cache, _time.GetElapsedTime(started));
                     return LedgerResult<Balance>.Success(ToBalance(hit, BalanceSource.Cache));
                 }
             }
@@ -157,8 +156,7 @@ internal sealed class LedgerService : ILedger
 
         var snapshot = new BalanceSnapshot(row.Id, row.Balance, row.Version, row.Currency, row.Scale);
         await _cache.WriteThroughAsync([snapshot], _logger).ConfigureAwait(false);
-        _metrics.BalanceRead(BalanceSource.Database);
-        _metrics.BalanceReadDuration(BalanceSource.Database, _time.GetElapsedTime(started));
+        _metrics.BalanceRead(BalanceSource.Database, _time.GetElapsedTime(started));
         return LedgerResult<Balance>.Success(ToBalance(snapshot, BalanceSource.Database));
     }
 
