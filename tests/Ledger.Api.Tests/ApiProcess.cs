@@ -220,7 +220,7 @@ public sealed class ApiProcess : IAsyncDisposable
 
     /// <summary>Ledger.Api.dll of the same configuration as the tests: under Ledger.Api/bin, or else next to the tests
     /// (a referenced web project is copied there, with its runtimeconfig).</summary>
-    private static string FindHostAssembly()
+    internal static string FindHostAssembly()
     {
         var testDirectory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
         var framework = Path.GetFileName(testDirectory);
@@ -246,7 +246,8 @@ public sealed class ApiProcess : IAsyncDisposable
         return beside;
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on (it was free a moment ago).</summary>
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -255,8 +256,13 @@ public sealed class ApiProcess : IAsyncDisposable
         return port;
     }
 
-    private static async Task DropDatabaseAsync(string connectionString)
+    internal static async Task DropDatabaseAsync(string connectionString)
     {
+        if (string.IsNullOrEmpty(connectionString))
+        {
+            return;
+        }
+
         var builder = new MySqlConnectionStringBuilder(connectionString);
         var name = builder.Database;
         builder.Database = string.Empty;

@@ -35,7 +35,7 @@ public sealed class IdempotencyApiTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(0L, await factory.CountTransfersAsync(id));
 
         // Another replica over the same database gives the same answer.
-        await using var replica = ReplicaApiFactory.Beside(factory);
+        await using var replica = ConfiguredApiFactory.Beside(factory);
         using var otherClient = replica.CreateClient(ApiFactory.PosterKey);
         using var elsewhere = await ApiCalls.PostTransferAsync(otherClient, id, source, destination, 50m);
         await ApiCalls.AssertProblemAsync(elsewhere, HttpStatusCode.UnprocessableEntity, "insufficient_funds");
@@ -134,7 +134,7 @@ public sealed class IdempotencyApiTests(ApiFactory factory) : IClassFixture<ApiF
         var destination = await factory.CreateAccountAsync(label: "idem-dst");
         var id = Guid.CreateVersion7();
         var json = ApiCalls.TransferJson(id, source, destination, 12.34m);
-        await using var replica = ReplicaApiFactory.Beside(factory);
+        await using var replica = ConfiguredApiFactory.Beside(factory);
         using var first = factory.CreateClient(ApiFactory.PosterKey);
         using var second = replica.CreateClient(ApiFactory.PosterKey);
 
@@ -153,7 +153,7 @@ public sealed class IdempotencyApiTests(ApiFactory factory) : IClassFixture<ApiF
         var destination = await factory.CreateAccountAsync(label: "idem-dst");
         var id = Guid.CreateVersion7();
         var json = ApiCalls.TransferJson(id, source, destination, 20m);
-        await using var replica = ReplicaApiFactory.Beside(factory);
+        await using var replica = ConfiguredApiFactory.Beside(factory);
         using var first = factory.CreateClient(ApiFactory.PosterKey);
         using var second = replica.CreateClient(ApiFactory.PosterKey);
         using var posted = await ApiFactory.PostJsonAsync(first, "/v1/transfers", json);
@@ -182,7 +182,7 @@ public sealed class IdempotencyApiTests(ApiFactory factory) : IClassFixture<ApiF
         var destination = await factory.CreateAccountAsync(label: "idem-dst");
         var id = Guid.CreateVersion7();
         var json = ApiCalls.TransferJson(id, source, destination, 10.01m);
-        await using var replica = ReplicaApiFactory.Beside(factory);
+        await using var replica = ConfiguredApiFactory.Beside(factory);
         using var first = factory.CreateClient(ApiFactory.PosterKey);
         using var second = replica.CreateClient(ApiFactory.PosterKey);
 
@@ -208,7 +208,7 @@ public sealed class IdempotencyApiTests(ApiFactory factory) : IClassFixture<ApiF
             await ApiCalls.AssertTransferAsync(posted, HttpStatusCode.Created);
         }
 
-        await using var replica = ReplicaApiFactory.Beside(factory);
+        await using var replica = ConfiguredApiFactory.Beside(factory);
         using var second = replica.CreateClient(ApiFactory.PosterKey);
 
         var answers = await SendAllAtOnceAsync(i => ApiCalls.ReverseAsync(i % 2 == 0 ? first : second, original));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text;
 using MySqlConnector;
 using Xunit.Abstractions;
@@ -24,10 +23,10 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
         var servers = await TestServers.GetAsync();
         var database = string.Create(CultureInfo.InvariantCulture, $"ledger_migrate_{Environment.ProcessId}");
         _connectionString = new MySqlConnectionStringBuilder(servers.MySql) { Database = database }.ConnectionString;
-        await DropDatabaseAsync(_connectionString);
+        await ApiProcess.DropDatabaseAsync(_connectionString);
     }
 
-    public Task DisposeAsync() => DropDatabaseAsync(_connectionString);
+    public Task DisposeAsync() => ApiProcess.DropDatabaseAsync(_connectionString);
 
     [Fact]
     public async Task Migrate_FreshDatabase_CreatesTheSchemaAndASecondRunAppliesNothing()
@@ -68,7 +67,7 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
         var unreachable = new MySqlConnectionStringBuilder(_connectionString)
         {
             Server = "127.0.0.1",
-            Port = (uint)ClosedPort(),
+            Port = (uint)ApiProcess.FreePort(),
             Password = password,
             ConnectionTimeout = 5,
         }.ConnectionString;
@@ -94,7 +93,7 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
 
     private async Task<Run> RunMigrateAsync(string connectionString)
     {
-        var dll = FindHostAssembly();
+        var dll = ApiProcess.FindHostAssembly();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -166,60 +165,5 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
         }
 
         return names;
-    }
-
-    /// <summary>A loopback port nothing listens on (it was free a moment ago).</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    /// <summary>Ledger.Api.dll of the same configuration as the tests, found as <see cref="ApiProcess"/> finds it:
-    /// under Ledger.Api/bin, or else next to the tests.</summary>
-    private static string FindHostAssembly()
-    {
-        var testDirectory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var framework = Path.GetFileName(testDirectory);
-        var configuration = Path.GetFileName(Path.GetDirectoryName(testDirectory)!);
-        for (var directory = new DirectoryInfo(testDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Ledger.sln")))
-            {
-                var built = Path.Combine(directory.FullName, "Ledger.Api", "bin", configuration, framework, "Ledger.Api.dll");
-                if (File.Exists(built))
-                {
-                    return built;
-                }
-
-                break;
-            }
-        }
-
-        var beside = Path.Combine(testDirectory, "Ledger.Api.dll");
-        Assert.True(
-            File.Exists(beside) && File.Exists(Path.Combine(testDirectory, "Ledger.Api.runtimeconfig.json")),
-            $"Ledger.Api.dll ({configuration}/{framework}) was found neither under Ledger.Api/bin nor next to the tests; build the solution first.");
-        return beside;
-    }
-
-    private static async Task DropDatabaseAsync(string connectionString)
-    {
-        if (string.IsNullOrEmpty(connectionString))
-        {
-            return;
-        }
-
-        var builder = new MySqlConnectionStringBuilder(connectionString);
-        var name = builder.Database;
-        builder.Database = string.Empty;
-        builder.Pooling = false;
-        await using var connection = new MySqlConnection(builder.ConnectionString);
-        await connection.OpenAsync();
-        await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{name}`", connection);
-        await drop.ExecuteNonQueryAsync();
     }
 }

@@ -1,9 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace Ledger.Api.Tests;
 
@@ -150,49 +145,8 @@ public sealed class OverloadTests(ApiFactory factory) : IClassFixture<ApiFactory
         Assert.Equal(created.Count, balance);
     }
 
-    private TunedApiFactory Tuned(Dictionary<string, string?> settings) =>
-        new(factory.ConnectionString, factory.RedisConnectionString, factory.KeyPrefix, settings);
-
-    /// <summary>One more replica over the fixture's database and Redis prefix, with settings of its own on top.</summary>
-    private sealed class TunedApiFactory : WebApplicationFactory<Program>
-    {
-        private readonly Dictionary<string, string?> _settings;
-
-        public TunedApiFactory(string connectionString, string redis, string keyPrefix, Dictionary<string, string?> settings)
-        {
-            _settings = new Dictionary<string, string?>(settings, StringComparer.Ordinal)
-            {
-                ["ConnectionStrings:Ledger"] = connectionString,
-                ["ConnectionStrings:Redis"] = redis,
-                ["Ledger:Cache:KeyPrefix"] = keyPrefix,
-                ["Ledger:MigrateOnStartup"] = "false",
-                ["Api:ShutdownDrainDelay"] = "00:00:00",
-                ["Auth:ApiKeys:0:Name"] = ApiFactory.PosterName,
-                ["Auth:ApiKeys:0:Key"] = ApiFactory.PosterKey,
-                ["Auth:ApiKeys:0:Roles:0"] = "poster",
-                ["Auth:ApiKeys:0:Roles:1"] = "reader",
-            };
-        }
-
-        public HttpClient CreateClient(string key)
-        {
-            var client = CreateClient();
-            client.DefaultRequestHeaders.Add(ApiFactory.ApiKeyHeader, key);
-            return client;
-        }
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            ArgumentNullException.ThrowIfNull(builder);
-            builder.UseEnvironment("Testing");
-            foreach (var (key, value) in _settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
-            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-            _ = CultureInfo.InvariantCulture;
-        }
-    }
+    /// <summary>One more replica over the fixture's database and Redis prefix, with settings of its own on top (and
+    /// no shutdown drain, as WebApplicationFactory stops the host in-process).</summary>
+    private ConfiguredApiFactory Tuned(Dictionary<string, string?> settings) =>
+        ConfiguredApiFactory.Beside(factory, new Dictionary<string, string?>(settings) { ["Api:ShutdownDrainDelay"] = "00:00:00" });
 }

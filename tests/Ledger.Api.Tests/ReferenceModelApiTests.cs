@@ -15,7 +15,7 @@ public sealed class ReferenceModelApiTests(ApiFactory factory) : IClassFixture<A
     public async Task ReferenceModel_RandomWorkloadThroughTwoReplicas_LedgerEqualsTheModel()
     {
         var seed = ReferenceWorkload.ChooseSeed();
-        await using var replica = ReplicaApiFactory.Beside(factory);
+        await using var replica = ConfiguredApiFactory.Beside(factory);
         using var first = factory.CreateClient(ApiFactory.PosterKey);
         using var second = replica.CreateClient(ApiFactory.PosterKey);
         var accounts = await CreateAccountsAsync((label, limit) => CreateAccountAsync(first, label, limit, seed), seed);

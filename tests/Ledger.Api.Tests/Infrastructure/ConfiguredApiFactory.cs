@@ -9,7 +9,9 @@ namespace Ledger.Api.Tests.Infrastructure;
 /// <summary>
 /// The real host (Program) in memory over a database, Redis and key prefix the test chooses, with the four API keys
 /// of <see cref="ApiFactory"/> and, optionally, logging configured by the test (a capturing provider, a lower
-/// minimum level). For tests that need a host of their own rather than the shared <see cref="ApiFactory"/> fixture.
+/// minimum level). For tests that need a host of their own rather than the shared <see cref="ApiFactory"/> fixture,
+/// or another replica beside it (<see cref="Beside"/>): two hosts over one database and key prefix are two API
+/// replicas sharing one ledger, as two pods behind a Service are.
 /// </summary>
 public sealed class ConfiguredApiFactory : WebApplicationFactory<Program>
 {
@@ -21,14 +23,17 @@ public sealed class ConfiguredApiFactory : WebApplicationFactory<Program>
     /// <param name="migrateOnStartup">Ledger:MigrateOnStartup.</param>
     /// <param name="logging">Runs after the default (Warning) minimum level is set; null keeps the default.</param>
     /// <param name="extraSettings">More configuration, applied last.</param>
+    /// <param name="keyPrefix">Ledger:Cache:KeyPrefix; null makes one of its own.</param>
     public ConfiguredApiFactory(
         string connectionString,
         string redisConnectionString,
         bool migrateOnStartup,
         Action<ILoggingBuilder>? logging = null,
-        IReadOnlyDictionary<string, string?>? extraSettings = null)
+        IReadOnlyDictionary<string, string?>? extraSettings = null,
+        string? keyPrefix = null)
     {
         _logging = logging;
+        KeyPrefix = keyPrefix ?? $"test:api:{Guid.NewGuid():N}:";
         _settings = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["ConnectionStrings:Ledger"] = connectionString,
@@ -46,7 +51,18 @@ public sealed class ConfiguredApiFactory : WebApplicationFactory<Program>
         }
     }
 
-    public string KeyPrefix { get; } = $"test:api:{Guid.NewGuid():N}:";
+    public string KeyPrefix { get; }
+
+    /// <summary>Another replica next to <paramref name="primary"/> (the same database, Redis and key prefix), with
+    /// <paramref name="settings"/> on top; started now, so a start-up failure shows here rather than mid-test.</summary>
+    public static ConfiguredApiFactory Beside(ApiFactory primary, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        var replica = new ConfiguredApiFactory(primary.ConnectionString, primary.RedisConnectionString, migrateOnStartup: false,
+            extraSettings: settings, keyPrefix: primary.KeyPrefix);
+        _ = replica.Server;
+        return replica;
+    }
 
     /// <summary>A client that sends <paramref name="key"/> as X-Api-Key (no header when null).</summary>
     public HttpClient CreateClient(string? key)

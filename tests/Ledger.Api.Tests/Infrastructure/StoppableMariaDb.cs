@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using MySqlConnector;
 
@@ -52,7 +50,7 @@ public sealed class StoppableMariaDb : IAsyncDisposable
     {
         var root = Path.Combine("/var/tmp", $"ledger-outage-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
-        var server = new StoppableMariaDb(root, FreePort());
+        var server = new StoppableMariaDb(root, ApiProcess.FreePort());
         try
         {
             // The whole folder belongs to mysql: mariadbd drops to that user and keeps its socket, pid file and log here.
@@ -286,14 +284,5 @@ public sealed class StoppableMariaDb : IAsyncDisposable
         }
 
         return program;
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
