@@ -144,7 +144,10 @@ internal sealed class LedgerService : ILedger
             }
             catch (Exception ex) when (CacheFailure.Is(ex))
             {
-                Log.CacheReadFailed(_logger, accountId, ex);
+                if (!CacheFailure.IsOpenCircuit(ex))
+                {
+                    Log.CacheReadFailed(_logger, accountId, ex);
+                }
             }
         }
 

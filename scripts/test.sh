@@ -13,10 +13,18 @@ if [[ -z "${LEDGER_TEST_REDIS_CLUSTER:-}" ]]; then
   eval "$(bash scripts/redis-cluster-up.sh --print-env)"
 fi
 
+# The browser test (tests/Ledger.Browser.Tests) drives Debian's chromium; install it when missing.
+bash scripts/chromium-up.sh >/dev/null
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test Ledger.sln -c "${CONFIGURATION:-Release}" "$@" 2>&1 | tee "$log" || status=$?
+# Code coverage (coverage.runsettings, docs/coverage.md): each test project writes a Cobertura file under
+# .local/coverage/raw; the coverage step below merges them into one report and gates Ledger.Core's line coverage.
+rm -rf .local/coverage
+dotnet test Ledger.sln -c "${CONFIGURATION:-Release}" \
+  --collect "XPlat Code Coverage" --settings coverage.runsettings --results-directory .local/coverage/raw \
+  "$@" 2>&1 | tee "$log" || status=$?
 
 # A smoke run of the load generator (seconds, no timing assertion): it must run end to end against the servers,
 # in a database of its own.
@@ -66,6 +74,38 @@ if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
   fi
 fi
 # --- end of package smoke run ------------------------------------------------------------------------------------
+
+# --- Resilience suite, short form (docs/resilience.md) ----------------------------------------------------------
+# Three API processes behind nginx with a MariaDB and a Redis Cluster of the suite's own; pods killed and rolled, a
+# node lost, Redis stopped and flushed, MariaDB restarted, each under a stream of posts and reads; fails unless every
+# acknowledged transfer is in the database exactly once and the verifier is clean. About two minutes.
+if [[ "${LEDGER_SKIP_RESILIENCE:-}" != 1 ]]; then
+  echo "test.sh: resilience suite (short form)" >&2
+  if bash scripts/resilience.sh >"$log.resilience" 2>&1; then
+    grep -E '^resilience: [0-9]+ scenarios' "$log.resilience" >&2 || true
+  else
+    tail -n 60 "$log.resilience" >&2
+    echo "test.sh: the resilience suite failed (the last 60 lines of its output are above)" >&2
+    status=1
+  fi
+  rm -f "$log.resilience"
+fi
+# --- end of resilience suite --------------------------------------------------------------------------------------
+
+# --- Coverage report and gate (docs/coverage.md) -----------------------------------------------------------------
+# Merges the Cobertura files into .local/coverage (HTML, Markdown, JSON) and prints the "coverage:" line; fails when
+# Ledger.Core's line coverage is below the gate. Extra arguments (for example --filter) make the run partial, so
+# the report is then written but not gated.
+echo "test.sh: coverage report" >&2
+coverage_args=()
+if [[ $# -gt 0 ]]; then
+  coverage_args=(--no-gate)
+fi
+if ! bash scripts/coverage.sh "${coverage_args[@]}" .local/coverage/raw; then
+  echo "test.sh: the coverage step failed" >&2
+  status=1
+fi
+# --- end of coverage report and gate ------------------------------------------------------------------------------
 
 # One closing line over all test assemblies, from dotnet test's per-assembly summaries.
 awk '

@@ -53,12 +53,17 @@ internal static class TransfersApi
     }
 
     private static async Task<Results<Created<TransferResponse>, Ok<TransferResponse>, ProblemHttpResult>> PostTransferAsync(
-        PostTransferBody? body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        PostTransferBody? body, ILedger ledger, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
     {
         if (body is null)
         {
             return Problems.Validation(context, "body", "A JSON body is required.");
         }
+
+        // The id is chosen here when the caller sent none (as the ledger would), so every later line of the request
+        // can carry it.
+        var id = body.Id ?? Guid.CreateVersion7(time.GetUtcNow());
+        CorrelationId.SetTransferId(context, id);
 
         if (body.Amount is null)
         {
@@ -68,7 +73,7 @@ internal static class TransfersApi
         var result = await ledger.PostTransferAsync(
             new PostTransferRequest
             {
-                Id = body.Id,
+                Id = id,
                 SourceAccountId = body.SourceAccountId,
                 DestinationAccountId = body.DestinationAccountId,
                 Amount = body.Amount.Value,
@@ -91,6 +96,7 @@ internal static class TransfersApi
             return Problems.Validation(context, "id", "A transfer id is a UUID.");
         }
 
+        CorrelationId.SetTransferId(context, transferId);
         var result = await ledger.ReverseTransferAsync(
             new ReverseTransferRequest
             {
@@ -133,6 +139,7 @@ internal static class TransfersApi
             return Problems.Validation(context, "id", "A transfer id is a UUID.");
         }
 
+        CorrelationId.SetTransferId(context, transferId);
         var result = await ledger.GetTransferAsync(transferId, cancellationToken);
         return result.IsSuccess ? TypedResults.Ok(TransferResponse.From(result.Value)) : Problems.From(result.Error, context);
     }

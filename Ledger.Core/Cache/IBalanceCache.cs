@@ -25,6 +25,10 @@ internal static class CacheFailure
 {
     public static bool Is(Exception exception) =>
         exception is StackExchange.Redis.RedisException or TimeoutException or Polly.CircuitBreaker.BrokenCircuitException;
+
+    /// <summary>True for the breaker's refusal while it is open: the opening was logged once (event 2003), so the
+    /// calls it turns away are not logged one by one (at thousands a second that would bury everything else).</summary>
+    public static bool IsOpenCircuit(Exception exception) => exception is Polly.CircuitBreaker.BrokenCircuitException;
 }
 
 /// <summary>The cache used when none is configured: always a miss, writes go nowhere.</summary>
@@ -59,7 +63,10 @@ internal static class BalanceCacheWriteThrough
         }
         catch (Exception ex) when (CacheFailure.Is(ex))
         {
-            Log.CacheWriteFailed(logger, ex);
+            if (!CacheFailure.IsOpenCircuit(ex))
+            {
+                Log.CacheWriteFailed(logger, ex);
+            }
         }
     }
 }

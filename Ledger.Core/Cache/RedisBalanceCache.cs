@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
 using Ledger.Storage;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -32,13 +34,25 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
 
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
     private readonly string _keyPrefix;
-    private readonly ResiliencePipeline _breaker;
+    private readonly ResiliencePipeline _readBreaker;
+    private readonly ResiliencePipeline _writeBreaker;
+    private readonly TimeSpan _operationTimeout;
+    private readonly TimeProvider _timeProvider;
+    private readonly LedgerMetrics _metrics;
+    private readonly TimeSpan _breakDuration;
+    private readonly ConcurrentDictionary<EndPoint, long> _nodeDownUntil = new();
+    private volatile bool _readOpen;
+    private volatile bool _writeOpen;
 
     public RedisBalanceCache(string connectionString, CacheOptions options, TimeProvider timeProvider, LedgerMetrics metrics, ILogger<RedisBalanceCache> logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(options);
         _keyPrefix = options.KeyPrefix;
+        _operationTimeout = options.OperationTimeout;
+        _timeProvider = timeProvider;
+        _metrics = metrics;
+        _breakDuration = options.BreakDuration;
         var configuration = ConfigurationOptions.Parse(connectionString);
         // Never make a caller wait on a Redis that is not there: the database answers instead.
         configuration.AbortOnConnectFail = false;
@@ -48,7 +62,16 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
         configuration.SyncTimeout = timeout;
         configuration.ConnectTimeout = Math.Max(timeout, 1000);
         _connection = new Lazy<Task<ConnectionMultiplexer>>(() => ConnectionMultiplexer.ConnectAsync(configuration));
-        _breaker = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+
+        // Reads and writes trip apart: a batch's write-through touches many accounts, a read one, so when part of a
+        // Redis Cluster is away their failure ratios differ. Within a breaker that stays closed, a cluster node that
+        // failed is skipped for BreakDuration (see NodeOf), so no call waits on it.
+        _readBreaker = Breaker(options, timeProvider, logger, "reads", open => _readOpen = open);
+        _writeBreaker = Breaker(options, timeProvider, logger, "writes", open => _writeOpen = open);
+    }
+
+    private ResiliencePipeline Breaker(CacheOptions options, TimeProvider timeProvider, ILogger logger, string calls, Action<bool> setOpen) =>
+        new ResiliencePipelineBuilder { TimeProvider = timeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = 0.5,
@@ -58,25 +81,26 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
                 ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutException>(),
                 OnOpened = args =>
                 {
-                    metrics.CacheCircuit(open: true);
-                    LogOpened(logger, args.BreakDuration, args.Outcome.Exception?.Message);
+                    setOpen(true);
+                    _metrics.CacheCircuit(open: true);
+                    LogOpened(logger, calls, args.BreakDuration, args.Outcome.Exception?.Message);
                     return default;
                 },
                 OnClosed = _ =>
                 {
-                    metrics.CacheCircuit(open: false);
-                    LogClosed(logger);
+                    setOpen(false);
+                    _metrics.CacheCircuit(open: _readOpen || _writeOpen);
+                    LogClosed(logger, calls);
                     return default;
                 },
             })
             .Build();
-    }
 
-    [LoggerMessage(2003, LogLevel.Warning, "Cache circuit opened for {BreakDuration} ({Reason}): balances are read from the database and the outbox sweeper keeps the cache's changes")]
-    private static partial void LogOpened(ILogger logger, TimeSpan breakDuration, string? reason);
+    [LoggerMessage(2003, LogLevel.Warning, "Cache circuit for {Calls} opened for {BreakDuration} ({Reason}): balances are read from the database and the outbox sweeper keeps the cache's changes")]
+    private static partial void LogOpened(ILogger logger, string calls, TimeSpan breakDuration, string? reason);
 
-    [LoggerMessage(2004, LogLevel.Information, "Cache circuit closed: Redis answers again")]
-    private static partial void LogClosed(ILogger logger);
+    [LoggerMessage(2004, LogLevel.Information, "Cache circuit for {Calls} closed: Redis answers again")]
+    private static partial void LogClosed(ILogger logger, string calls);
 
     public bool IsEnabled => true;
 
@@ -97,19 +121,36 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
     public string KeyFor(string accountId) => string.Concat(_keyPrefix, "{", accountId, "}:balance");
 
     public Task<BalanceSnapshot?> GetAsync(string accountId, CancellationToken cancellationToken) =>
-        _breaker.ExecuteAsync(static async (state, token) => await state.Self.ReadAsync(state.AccountId, token).ConfigureAwait(false),
+        _readBreaker.ExecuteAsync(static async (state, token) => await state.Self.ReadAsync(state.AccountId, token).ConfigureAwait(false),
             (Self: this, AccountId: accountId), cancellationToken).AsTask();
 
     public Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken) =>
         balances.Count == 0
             ? Task.CompletedTask
-            : _breaker.ExecuteAsync(static async (state, token) => await state.Self.WriteAsync(state.Balances, token).ConfigureAwait(false),
+            : _writeBreaker.ExecuteAsync(static async (state, token) => await state.Self.WriteAsync(state.Balances, token).ConfigureAwait(false),
                 (Self: this, Balances: balances), cancellationToken).AsTask();
 
     private async Task<BalanceSnapshot?> ReadAsync(string accountId, CancellationToken cancellationToken)
     {
-        var database = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var values = await database.HashGetAsync(KeyFor(accountId), Fields).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var key = (RedisKey)KeyFor(accountId);
+        var node = NodeOf(connection, key);
+        if (IsDown(node))
+        {
+            throw NodeDown(1, 1);
+        }
+
+        RedisValue[] values;
+        try
+        {
+            values = await Bounded(connection.GetDatabase().HashGetAsync(key, Fields), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            MarkDown(node);
+            throw;
+        }
+
         if (values[0].IsNull || values[1].IsNull || values[2].IsNull || values[3].IsNull)
         {
             return null;
@@ -125,20 +166,80 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
 
     private async Task WriteAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken)
     {
-        var database = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        // Issued together, the writes travel pipelined on the multiplexer's connection.
-        var writes = new Task[balances.Count];
-        for (var i = 0; i < balances.Count; i++)
+        var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var database = connection.GetDatabase();
+        // Issued together, the writes travel pipelined on the multiplexer's connections; none goes to a node that
+        // failed a moment ago.
+        var writes = new List<(Task Write, EndPoint? Node)>(balances.Count);
+        var skipped = 0;
+        foreach (var balance in balances)
         {
-            var balance = balances[i];
-            writes[i] = database.ScriptEvaluateAsync(
-                CompareAndSetScript,
-                [KeyFor(balance.AccountId)],
-                [balance.Balance, balance.Version, balance.Currency, balance.Scale]);
+            var key = (RedisKey)KeyFor(balance.AccountId);
+            var node = NodeOf(connection, key);
+            if (IsDown(node))
+            {
+                skipped++;
+                continue;
+            }
+
+            writes.Add((database.ScriptEvaluateAsync(CompareAndSetScript, [key], [balance.Balance, balance.Version, balance.Currency, balance.Scale]), node));
         }
 
-        await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Bounded(Task.WhenAll(writes.Select(w => w.Write)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The nodes of the writes that failed or did not finish in time are skipped for a while.
+            foreach (var (write, node) in writes)
+            {
+                if (!write.IsCompletedSuccessfully)
+                {
+                    MarkDown(node);
+                }
+            }
+
+            throw;
+        }
+
+        if (skipped > 0)
+        {
+            // A failure like any other: logged by the caller, counted by the breaker; the outbox keeps the changes.
+            throw NodeDown(skipped, balances.Count);
+        }
     }
+
+    /// <summary>The Redis Cluster node that holds <paramref name="key"/>'s slot, from the client's cached view of the
+    /// cluster (no round trip); null when Redis is not a cluster (the breaker alone covers a single server).</summary>
+    private static EndPoint? NodeOf(ConnectionMultiplexer connection, RedisKey key)
+    {
+        var slot = connection.GetHashSlot(key);
+        foreach (var server in connection.GetServers())
+        {
+            if (server.ClusterConfiguration?.GetBySlot(slot) is { } node)
+            {
+                return node.EndPoint;
+            }
+        }
+
+        return null;
+    }
+
+    private bool IsDown(EndPoint? node) =>
+        node is not null && _nodeDownUntil.TryGetValue(node, out var until) && _timeProvider.GetTimestamp() < until;
+
+    private void MarkDown(EndPoint? node)
+    {
+        if (node is not null)
+        {
+            _nodeDownUntil[node] = _timeProvider.GetTimestamp() + (long)(_breakDuration.TotalSeconds * _timeProvider.TimestampFrequency);
+        }
+    }
+
+    private static RedisConnectionException NodeDown(int skipped, int count) =>
+        new(ConnectionFailureType.UnableToConnect, CommandFlags.None,
+            $"{skipped} of {count} balances skipped: their Redis node failed a moment ago", null, CommandStatus.WaitingToBeSent);
 
     public void Dispose()
     {
@@ -156,9 +257,31 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
         }
     }
 
-    private async Task<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken)
+    private async Task<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken) =>
+        (await GetConnectionAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+
+    private async Task<ConnectionMultiplexer> GetConnectionAsync(CancellationToken cancellationToken)
     {
-        var connection = await _connection.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return connection.GetDatabase();
+        // Not bounded by the operation timeout: connecting is bounded by ConnectTimeout, and happens once.
+        return await _connection.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits for a Redis call at most <see cref="CacheOptions.OperationTimeout"/>, then throws <see cref="TimeoutException"/>.
+    /// The client's own timeout is only checked on its once-a-second heartbeat, and a node that died or hangs mid-call
+    /// held posts for one to two seconds (measured by the resilience suite); the ledger answers from the database
+    /// instead. A call given up on here still ends inside the client; its fault is observed so it is not reported
+    /// as unobserved.
+    /// </summary>
+    private Task<T> Bounded<T>(Task<T> call, CancellationToken cancellationToken)
+    {
+        _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return call.WaitAsync(_operationTimeout, _timeProvider, cancellationToken);
+    }
+
+    private Task Bounded(Task call, CancellationToken cancellationToken)
+    {
+        _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return call.WaitAsync(_operationTimeout, _timeProvider, cancellationToken);
     }
 }

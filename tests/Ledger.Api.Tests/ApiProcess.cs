@@ -56,7 +56,7 @@ public sealed class ApiProcess : IAsyncDisposable
         await DropDatabaseAsync(connectionString);
 
         var dll = FindHostAssembly();
-        var port = FreePort();
+        var port = LocalPorts.Free();
         var baseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
         var start = new ProcessStartInfo("dotnet")
         {
@@ -244,16 +244,6 @@ public sealed class ApiProcess : IAsyncDisposable
             File.Exists(beside) && File.Exists(Path.Combine(testDirectory, "Ledger.Api.runtimeconfig.json")),
             $"Ledger.Api.dll ({configuration}/{framework}) was found neither under Ledger.Api/bin nor next to the tests; build the solution first.");
         return beside;
-    }
-
-    /// <summary>A loopback port nothing listens on (it was free a moment ago).</summary>
-    internal static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     internal static async Task DropDatabaseAsync(string connectionString)

@@ -49,6 +49,8 @@ public sealed class CorrelationLogTests
         Assert.True(posted.Count == 1,
             $"expected the 'Transfer {transferId} posted' line (event {TransferPostedEvent}) once with the id in scope; lines with the id:\n" +
             string.Join('\n', tagged.Select(l => $"{l.Level} {l.Category}[{l.EventId.Id}] {l.Message}")));
+        // From the endpoint on, the request's lines carry the transfer id too.
+        Assert.Equal(transferId.ToString(), posted[0].ScopeValue("TransferId"));
         // No line of another request claims this id.
         Assert.DoesNotContain(lines, l => l.EventId.Id == TransferPostedEvent &&
                                           l.Message.Contains(transferId.ToString(), StringComparison.Ordinal) &&
@@ -61,5 +63,37 @@ public sealed class CorrelationLogTests
         using var read = await client.GetAsync(new Uri($"/v1/transfers/{transferId}", UriKind.Relative));
         Assert.True(read.StatusCode == HttpStatusCode.OK, await ApiFactory.DescribeAsync(read));
         Assert.Equal(correlationId, (await ApiFactory.ReadJsonAsync(read)).GetProperty("correlationId").GetString());
+    }
+
+    [Fact]
+    public async Task PostTransfer_WithoutId_TheIdTheApiChoseIsInTheLogScopeAndTheAnswer()
+    {
+        var servers = await TestServers.GetAsync();
+        var connectionString = await TestDatabase.GetAsync(ApiFactory.DatabaseName);
+        var capture = new CapturingLoggerProvider();
+        await using var factory = new ConfiguredApiFactory(connectionString, servers.Redis, migrateOnStartup: false, logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Debug);
+            logging.AddFilter("Ledger", LogLevel.Debug);
+            logging.AddProvider(capture);
+        });
+        var source = await factory.CreateAccountAsync(overdraftLimit: 1_000m, label: "corr-noid-src");
+        var destination = await factory.CreateAccountAsync(label: "corr-noid-dst");
+        var correlationId = $"corr-noid-{Guid.NewGuid():N}";
+        using var client = factory.CreateClient(ApiFactory.PosterKey);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v1/transfers", UriKind.Relative))
+        {
+            Content = new StringContent(
+                JsonSerializer.Serialize(new { sourceAccountId = source, destinationAccountId = destination, amount = 1.25m }),
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(ApiFactory.CorrelationHeader, correlationId);
+        using var response = await client.SendAsync(request);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(response));
+        var id = (await ApiFactory.ReadJsonAsync(response)).GetProperty("id").GetString();
+        var posted = capture.Lines.Where(l => l.EventId.Id == TransferPostedEvent && Equals(l.ScopeValue("CorrelationId"), correlationId)).ToList();
+        Assert.Equal(id, Assert.Single(posted).ScopeValue("TransferId"));
     }
 }

@@ -67,7 +67,7 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
         var unreachable = new MySqlConnectionStringBuilder(_connectionString)
         {
             Server = "127.0.0.1",
-            Port = (uint)ApiProcess.FreePort(),
+            Port = (uint)LocalPorts.Free(),
             Password = password,
             ConnectionTimeout = 5,
         }.ConnectionString;

@@ -66,7 +66,9 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
         {
             ArgumentNullException.ThrowIfNull(formatter);
             var scopes = new List<object?>();
-            provider._scopes.ForEachScope((scope, list) => list.Add(scope), scopes);
+            // Key/value scopes are copied as they are now: a scope may gain pairs later (the request's TransferId).
+            provider._scopes.ForEachScope(
+                (scope, list) => list.Add(scope is IEnumerable<KeyValuePair<string, object?>> pairs ? pairs.ToList() : scope), scopes);
             provider._lines.Enqueue(new CapturedLog(category, logLevel, eventId, formatter(state, exception), scopes));
         }
     }

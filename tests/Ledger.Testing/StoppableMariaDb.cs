@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using MySqlConnector;
 
-namespace Ledger.Api.Tests.Infrastructure;
+namespace Ledger.Testing;
 
 /// <summary>
 /// A MariaDB of one test's own, which the test may stop and start again without disturbing the shared server on
@@ -50,12 +50,12 @@ public sealed class StoppableMariaDb : IAsyncDisposable
     {
         var root = Path.Combine("/var/tmp", $"ledger-outage-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
-        var server = new StoppableMariaDb(root, ApiProcess.FreePort());
+        var server = new StoppableMariaDb(root, LocalPorts.Free());
         try
         {
             // The whole folder belongs to mysql: mariadbd drops to that user and keeps its socket, pid file and log here.
-            await RunAsync("chown", ["-R", "mysql:mysql", root]);
-            await RunAsync("mariadb-install-db",
+            await ExternalProgram.RunAsync("chown", ["-R", "mysql:mysql", root]);
+            await ExternalProgram.RunAsync("mariadb-install-db",
             [
                 "--no-defaults", "--user=mysql", $"--datadir={server.DataDirectory}",
                 "--auth-root-authentication-method=socket", "--skip-test-db",
@@ -87,7 +87,7 @@ public sealed class StoppableMariaDb : IAsyncDisposable
             throw new InvalidOperationException("The server is already running.");
         }
 
-        var info = new ProcessStartInfo(Which("mariadbd"))
+        var info = new ProcessStartInfo(ExternalProgram.Which("mariadbd"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -148,12 +148,12 @@ public sealed class StoppableMariaDb : IAsyncDisposable
         {
             try
             {
-                await RunAsync("mariadb-admin", ["--no-defaults", $"--socket={SocketPath}", "-uroot", "shutdown"]);
+                await ExternalProgram.RunAsync("mariadb-admin", ["--no-defaults", $"--socket={SocketPath}", "-uroot", "shutdown"]);
             }
             catch (InvalidOperationException)
             {
                 // The admin tool could not reach it; the signal below does the same.
-                await RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+                await ExternalProgram.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
             }
 
             using var timeout = new CancellationTokenSource(StopTimeout);
@@ -234,7 +234,7 @@ public sealed class StoppableMariaDb : IAsyncDisposable
         // Over the socket as root first (the user may not exist yet), so a fresh server counts as up.
         try
         {
-            await RunAsync("mariadb-admin", ["--no-defaults", $"--socket={SocketPath}", "-uroot", "--connect-timeout=2", "ping"]);
+            await ExternalProgram.RunAsync("mariadb-admin", ["--no-defaults", $"--socket={SocketPath}", "-uroot", "--connect-timeout=2", "ping"]);
             return true;
         }
         catch (InvalidOperationException)
@@ -243,46 +243,7 @@ public sealed class StoppableMariaDb : IAsyncDisposable
         }
     }
 
-    private Task RootSqlAsync(string sql) =>
-        RunAsync("mariadb", ["--no-defaults", $"--socket={SocketPath}", "-uroot", "--batch", "-e", sql]);
+    private Task<string> RootSqlAsync(string sql) =>
+        ExternalProgram.RunAsync("mariadb", ["--no-defaults", $"--socket={SocketPath}", "-uroot", "--batch", "-e", sql]);
 
-    private static async Task RunAsync(string program, IEnumerable<string> arguments)
-    {
-        var info = new ProcessStartInfo(Which(program))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"{program} {string.Join(' ', info.ArgumentList)} exited with {process.ExitCode}: {await error}{await output}");
-        }
-    }
-
-    /// <summary>A program from PATH or the sbin folders, which a non-login PATH may lack.</summary>
-    private static string Which(string program)
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        foreach (var folder in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/local/sbin", "/usr/sbin", "/sbin"]))
-        {
-            var candidate = Path.Combine(folder, program);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return program;
-    }
 }
