@@ -11,29 +11,16 @@ public sealed class CorrelationLogTests
     [Fact]
     public async Task PostTransfer_WithCorrelationId_IdIsInLogScopesAndOnTheTransferRow()
     {
-        var servers = await TestServers.GetAsync();
-        var connectionString = await TestDatabase.GetAsync(ApiFactory.DatabaseName);
         var capture = new CapturingLoggerProvider();
-        // Postings log at Debug (Ledger.Log.TransferPosted). appsettings.json's Logging:LogLevel:Default (Information)
-        // is a filter rule that outranks SetMinimumLevel, so the ledger's categories get a rule of their own.
-        await using var factory = new ConfiguredApiFactory(connectionString, servers.Redis, migrateOnStartup: false, logging =>
-        {
-            logging.SetMinimumLevel(LogLevel.Debug);
-            logging.AddFilter("Ledger", LogLevel.Debug);
-            logging.AddProvider(capture);
-        });
+        var connectionString = await TestDatabase.GetAsync(ApiFactory.DatabaseName);
+        await using var factory = await CapturingApiAsync(connectionString, capture);
         var source = await factory.CreateAccountAsync(overdraftLimit: 1_000m, label: "corr-src");
         var destination = await factory.CreateAccountAsync(label: "corr-dst");
         var correlationId = $"corr-test-{Guid.NewGuid():N}";
         var transferId = Guid.CreateVersion7();
         using var client = factory.CreateClient(ApiFactory.PosterKey);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v1/transfers", UriKind.Relative))
-        {
-            Content = new StringContent(ApiCalls.TransferJson(transferId, source, destination, 12.34m), System.Text.Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add(ApiFactory.CorrelationHeader, correlationId);
-        using var response = await client.SendAsync(request);
+        using var response = await PostWithCorrelationAsync(client, correlationId, ApiCalls.TransferJson(transferId, source, destination, 12.34m));
 
         Assert.True(response.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(response));
         Assert.Equal(correlationId, Assert.Single(response.Headers.GetValues(ApiFactory.CorrelationHeader)));
@@ -68,32 +55,43 @@ public sealed class CorrelationLogTests
     [Fact]
     public async Task PostTransfer_WithoutId_TheIdTheApiChoseIsInTheLogScopeAndTheAnswer()
     {
-        var servers = await TestServers.GetAsync();
-        var connectionString = await TestDatabase.GetAsync(ApiFactory.DatabaseName);
         var capture = new CapturingLoggerProvider();
-        await using var factory = new ConfiguredApiFactory(connectionString, servers.Redis, migrateOnStartup: false, logging =>
-        {
-            logging.SetMinimumLevel(LogLevel.Debug);
-            logging.AddFilter("Ledger", LogLevel.Debug);
-            logging.AddProvider(capture);
-        });
+        await using var factory = await CapturingApiAsync(await TestDatabase.GetAsync(ApiFactory.DatabaseName), capture);
         var source = await factory.CreateAccountAsync(overdraftLimit: 1_000m, label: "corr-noid-src");
         var destination = await factory.CreateAccountAsync(label: "corr-noid-dst");
         var correlationId = $"corr-noid-{Guid.NewGuid():N}";
         using var client = factory.CreateClient(ApiFactory.PosterKey);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v1/transfers", UriKind.Relative))
-        {
-            Content = new StringContent(
-                JsonSerializer.Serialize(new { sourceAccountId = source, destinationAccountId = destination, amount = 1.25m }),
-                System.Text.Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add(ApiFactory.CorrelationHeader, correlationId);
-        using var response = await client.SendAsync(request);
+        using var response = await PostWithCorrelationAsync(client, correlationId,
+            JsonSerializer.Serialize(new { sourceAccountId = source, destinationAccountId = destination, amount = 1.25m }));
 
         Assert.True(response.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(response));
         var id = (await ApiFactory.ReadJsonAsync(response)).GetProperty("id").GetString();
         var posted = capture.Lines.Where(l => l.EventId.Id == TransferPostedEvent && Equals(l.ScopeValue("CorrelationId"), correlationId)).ToList();
         Assert.Equal(id, Assert.Single(posted).ScopeValue("TransferId"));
+    }
+
+    /// <summary>The API with every log line, Debug included, captured. Postings log at Debug (Ledger.Log.TransferPosted);
+    /// appsettings.json's Logging:LogLevel:Default (Information) is a filter rule that outranks SetMinimumLevel, so the
+    /// ledger's categories get a rule of their own.</summary>
+    private static async Task<ConfiguredApiFactory> CapturingApiAsync(string connectionString, CapturingLoggerProvider capture)
+    {
+        var servers = await TestServers.GetAsync();
+        return new ConfiguredApiFactory(connectionString, servers.Redis, migrateOnStartup: false, logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Debug);
+            logging.AddFilter("Ledger", LogLevel.Debug);
+            logging.AddProvider(capture);
+        });
+    }
+
+    private static async Task<HttpResponseMessage> PostWithCorrelationAsync(HttpClient client, string correlationId, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v1/transfers", UriKind.Relative))
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(ApiFactory.CorrelationHeader, correlationId);
+        return await client.SendAsync(request);
     }
 }
