@@ -134,7 +134,7 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
     {
         var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
         var key = (RedisKey)KeyFor(accountId);
-        var node = NodeOf(connection, key);
+        var node = NodeOf(connection.GetServers(), connection.GetHashSlot(key));
         if (IsDown(node))
         {
             throw NodeDown(1, 1);
@@ -170,12 +170,13 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
         var database = connection.GetDatabase();
         // Issued together, the writes travel pipelined on the multiplexer's connections; none goes to a node that
         // failed a moment ago.
+        var servers = connection.GetServers();
         var writes = new List<(Task Write, EndPoint? Node)>(balances.Count);
         var skipped = 0;
         foreach (var balance in balances)
         {
             var key = (RedisKey)KeyFor(balance.AccountId);
-            var node = NodeOf(connection, key);
+            var node = NodeOf(servers, connection.GetHashSlot(key));
             if (IsDown(node))
             {
                 skipped++;
@@ -210,12 +211,11 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
         }
     }
 
-    /// <summary>The Redis Cluster node that holds <paramref name="key"/>'s slot, from the client's cached view of the
+    /// <summary>The Redis Cluster node that holds hash slot <paramref name="slot"/>, from the client's cached view of the
     /// cluster (no round trip); null when Redis is not a cluster (the breaker alone covers a single server).</summary>
-    private static EndPoint? NodeOf(ConnectionMultiplexer connection, RedisKey key)
+    private static EndPoint? NodeOf(IServer[] servers, int slot)
     {
-        var slot = connection.GetHashSlot(key);
-        foreach (var server in connection.GetServers())
+        foreach (var server in servers)
         {
             if (server.ClusterConfiguration?.GetBySlot(slot) is { } node)
             {
