@@ -75,6 +75,13 @@ if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
 fi
 # --- end of package smoke run ------------------------------------------------------------------------------------
 
+# --- Alert rules (deploy/prometheus): promtool loads them and runs their unit tests --------------------------------
+echo "test.sh: alert rules" >&2
+if ! bash scripts/alerts-check.sh >&2; then
+  echo "test.sh: the alert rules check failed" >&2
+  status=1
+fi
+
 # --- Resilience suite, short form (docs/resilience.md) ----------------------------------------------------------
 # Three API processes behind nginx with a MariaDB and a Redis Cluster of the suite's own; pods killed and rolled, a
 # node lost, Redis stopped and flushed, MariaDB restarted, each under a stream of posts and reads; fails unless every

@@ -71,6 +71,36 @@ public sealed class CorrelationLogTests
         Assert.Equal(id, Assert.Single(posted).ScopeValue("TransferId"));
     }
 
+    [Fact]
+    public async Task PostTransfer_DatabaseUnreachable_OneErrorLineWithTheExceptionCorrelationIdAndTransferId()
+    {
+        var capture = new CapturingLoggerProvider();
+        // Nothing listens on this port: every connection attempt is refused, so the retry budget runs out quickly.
+        var unreachable = new MySqlConnector.MySqlConnectionStringBuilder(await TestDatabase.GetAsync(ApiFactory.DatabaseName))
+        {
+            Port = (uint)LocalPorts.Free(),
+            ConnectionTimeout = 2,
+        }.ConnectionString;
+        await using var factory = await CapturingApiAsync(unreachable, capture);
+        var correlationId = $"corr-error-{Guid.NewGuid():N}";
+        var transferId = Guid.CreateVersion7();
+        using var client = factory.CreateClient(ApiFactory.PosterKey);
+
+        using var response = await PostWithCorrelationAsync(client, correlationId, ApiCalls.TransferJson(transferId, "corr-err-a", "corr-err-b", 1m));
+
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, await ApiFactory.DescribeAsync(response));
+        Assert.Equal("database_unavailable", (await ApiFactory.ReadJsonAsync(response)).GetProperty("code").GetString());
+        // The failure is logged once, at Error, with the exception to act on and the request's ids in scope.
+        var errors = capture.Lines.Where(l => l.Level >= LogLevel.Error && Equals(l.ScopeValue("CorrelationId"), correlationId)).ToList();
+        var error = Assert.Single(errors);
+        Assert.Equal(5002, error.EventId.Id);
+        Assert.NotNull(error.Exception);
+        Assert.Equal(transferId.ToString(), error.ScopeValue("TransferId"));
+        // Its text names no secret: neither the password nor the connection string.
+        Assert.DoesNotContain("Password", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(unreachable, error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>The API with every log line, Debug included, captured. Postings log at Debug (Ledger.Log.TransferPosted);
     /// appsettings.json's Logging:LogLevel:Default (Information) is a filter rule that outranks SetMinimumLevel, so the
     /// ledger's categories get a rule of their own.</summary>

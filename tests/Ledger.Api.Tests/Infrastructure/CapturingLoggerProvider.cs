@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Ledger.Api.Tests.Infrastructure;
 
-/// <summary>One captured log line with the states of every scope it was written in, outermost first.</summary>
-public sealed record CapturedLog(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyList<object?> Scopes)
+/// <summary>One captured log line with its exception and the states of every scope it was written in, outermost first.</summary>
+public sealed record CapturedLog(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyList<object?> Scopes, Exception? Exception = null)
 {
     /// <summary>The value of <paramref name="key"/> in any of the line's scopes (key/value scopes, such as a
     /// dictionary or a message template's values), or null.</summary>
@@ -69,7 +69,7 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
             // Key/value scopes are copied as they are now: a scope may gain pairs later (the request's TransferId).
             provider._scopes.ForEachScope(
                 (scope, list) => list.Add(scope is IEnumerable<KeyValuePair<string, object?>> pairs ? pairs.ToList() : scope), scopes);
-            provider._lines.Enqueue(new CapturedLog(category, logLevel, eventId, formatter(state, exception), scopes));
+            provider._lines.Enqueue(new CapturedLog(category, logLevel, eventId, formatter(state, exception), scopes, exception));
         }
     }
 }

@@ -2,8 +2,10 @@ using System.Diagnostics.Metrics;
 using Ledger.Cache;
 using Ledger.Outbox;
 using Ledger.Storage;
+using Ledger.Health;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -17,7 +19,9 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
     private readonly FakeCache _cache = new();
     private readonly OutboxSweeperStatus _status = new();
     private readonly ServiceProvider _metricsScope = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly SweeperLog _log = new();
     private OutboxSweeper? _sweeper;
+    private IOptions<LedgerOptions>? _options;
 
     [Fact]
     public void Backoff_DoublesFromTheIntervalUpToTheCap()
@@ -102,6 +106,44 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Run_ThirdFailureInARow_LogsAtErrorAndTheHealthCheckTurnsDegraded()
+    {
+        _cache.Failing = true;
+        _store.RepeatLast = true;
+        _store.Rows.Enqueue([7]);
+        var sweeper = Create(maxBackoff: Interval);
+        var health = new OutboxHealthCheck(_status, _options!, _time);
+
+        await sweeper.StartAsync(CancellationToken.None);
+        await WaitUntil(() => _status.ConsecutiveFailures == 1);
+        await Settle();
+        _time.Advance(Interval);
+        await WaitUntil(() => _status.ConsecutiveFailures == 2);
+
+        // Two failures: warnings, and still healthy.
+        Assert.Equal([(LogLevel.Warning, 4001), (LogLevel.Warning, 4001)], _log.Lines);
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(new HealthCheckContext())).Status);
+
+        await Settle();
+        _time.Advance(Interval);
+        await WaitUntil(() => _status.ConsecutiveFailures == 3);
+
+        // The third in a row: an Error line (what the alert and the on-call person act on), and Degraded.
+        Assert.Equal((LogLevel.Error, 4002), _log.Lines[^1]);
+        var degraded = await health.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal(HealthStatus.Degraded, degraded.Status);
+        Assert.Equal(3, degraded.Data["consecutiveFailures"]);
+
+        // Redis is back: one Information line, healthy again.
+        _cache.Failing = false;
+        await Settle();
+        _time.Advance(Interval);
+        await WaitUntil(() => _status.ConsecutiveFailures == 0);
+        Assert.Equal((LogLevel.Information, 4003), _log.Lines[^1]);
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(new HealthCheckContext())).Status);
+    }
+
+    [Fact]
     public async Task SweepOnce_WritesTheAccountsCurrentBalancesThenMarksTheRowsPublished()
     {
         _store.Rows.Enqueue([10, 11]);
@@ -141,7 +183,7 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
 
     private OutboxSweeper Create(int batchSize = 1000, TimeSpan? maxBackoff = null, bool enabled = true)
     {
-        var options = Options.Create(new LedgerOptions
+        var options = _options = Options.Create(new LedgerOptions
         {
             Outbox = new OutboxOptions
             {
@@ -153,8 +195,43 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
             },
         });
         var metrics = new LedgerMetrics(_metricsScope.GetRequiredService<IMeterFactory>(), _status, _time);
-        _sweeper = new OutboxSweeper(_store, _cache, options, _time, _status, metrics, NullLogger<OutboxSweeper>.Instance);
+        _sweeper = new OutboxSweeper(_store, _cache, options, _time, _status, metrics, _log);
         return _sweeper;
+    }
+
+    /// <summary>The level and event id of each line the sweeper writes at Information and above.</summary>
+    private sealed class SweeperLog : ILogger<OutboxSweeper>
+    {
+        private readonly List<(LogLevel, int)> _lines = [];
+
+        public IReadOnlyList<(LogLevel Level, int EventId)> Lines
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return [.. _lines];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
+            lock (_lines)
+            {
+                _lines.Add((logLevel, eventId.Id));
+            }
+        }
     }
 
     /// <summary>Lets the sweeper's loop reach its pause (a timer on the fake clock) before the test moves the clock.</summary>

@@ -1,0 +1,152 @@
+using System.Diagnostics.Metrics;
+using Ledger.Outbox;
+using Ledger.Posting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace Ledger.Core.Tests.Posting;
+
+/// <summary>The posting retry policy: what it retries, how often, and that its delays grow (exponential backoff with
+/// jitter, capped), read from the retry log line (event 1004) each retry writes.</summary>
+public sealed class PostingRetryTests : IDisposable
+{
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
+    [Fact]
+    public async Task Execute_ConflictThreeTimes_RetriesThreeTimesAndSucceedsOnTheFourthAttempt()
+    {
+        var log = new RetryLog();
+        var pipeline = Build(new RetryOptions { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1) }, log);
+        var attempts = 0;
+
+        var result = await pipeline.ExecuteAsync(_ =>
+        {
+            attempts++;
+            return attempts <= 3 ? throw new VersionConflictException() : ValueTask.FromResult("posted");
+        }, CancellationToken.None);
+
+        Assert.Equal("posted", result);
+        Assert.Equal(4, attempts);
+        Assert.Equal([1, 2, 3], log.Retries.Select(r => r.Attempt));
+        Assert.All(log.Retries, r => Assert.Equal("version_conflict", r.Reason));
+    }
+
+    [Fact]
+    public async Task Execute_ConflictEveryTime_GivesUpAfterMaxRetriesWithTheLastError()
+    {
+        var log = new RetryLog();
+        var pipeline = Build(new RetryOptions { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1) }, log);
+        var attempts = 0;
+
+        await Assert.ThrowsAsync<VersionConflictException>(async () => await pipeline.ExecuteAsync<int>(_ =>
+        {
+            attempts++;
+            throw new VersionConflictException();
+        }, CancellationToken.None));
+
+        Assert.Equal(4, attempts);
+        Assert.Equal(3, log.Retries.Count);
+    }
+
+    [Fact]
+    public async Task Execute_ErrorAnotherAttemptCannotCure_IsNotRetried()
+    {
+        var log = new RetryLog();
+        var pipeline = Build(new RetryOptions { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1) }, log);
+        var attempts = 0;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await pipeline.ExecuteAsync<int>(_ =>
+        {
+            attempts++;
+            throw new InvalidOperationException("a bug, not a race");
+        }, CancellationToken.None));
+
+        Assert.Equal(1, attempts);
+        Assert.Empty(log.Retries);
+    }
+
+    [Fact]
+    public async Task Execute_RetriesOff_OneAttempt()
+    {
+        var log = new RetryLog();
+        var pipeline = Build(new RetryOptions { MaxRetries = 0 }, log);
+        var attempts = 0;
+
+        await Assert.ThrowsAsync<VersionConflictException>(async () => await pipeline.ExecuteAsync<int>(_ =>
+        {
+            attempts++;
+            throw new VersionConflictException();
+        }, CancellationToken.None));
+
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
+    public async Task Delays_OverManyRuns_GrowWithEachRetryAndNeverPassTheCap()
+    {
+        // Jitter makes one run's delays random, so the growth is checked on the average over many runs.
+        var options = new RetryOptions { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(50) };
+        var log = new RetryLog();
+        var pipeline = Build(options, log);
+        const int Runs = 150;
+        for (var run = 0; run < Runs; run++)
+        {
+            var attempts = 0;
+            await pipeline.ExecuteAsync(_ =>
+            {
+                attempts++;
+                return attempts <= 3 ? throw new VersionConflictException() : ValueTask.FromResult(0);
+            }, CancellationToken.None);
+        }
+
+        var byAttempt = log.Retries.GroupBy(r => r.Attempt).OrderBy(g => g.Key)
+            .Select(g => g.Average(r => r.Delay.TotalMilliseconds)).ToList();
+        Assert.Equal(3, byAttempt.Count);
+        Assert.True(byAttempt[0] < byAttempt[1] && byAttempt[1] < byAttempt[2],
+            $"mean delays before retries 1, 2, 3: {string.Join(" ms, ", byAttempt.Select(d => d.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} ms");
+        Assert.All(log.Retries, r => Assert.InRange(r.Delay, TimeSpan.Zero, options.MaxDelay));
+    }
+
+    public void Dispose() => _services.Dispose();
+
+    private ResiliencePipeline Build(RetryOptions options, RetryLog log) =>
+        PostingRetry.Build(options, TimeProvider.System,
+            new LedgerMetrics(_services.GetRequiredService<IMeterFactory>(), new OutboxSweeperStatus(), TimeProvider.System), log);
+
+    /// <summary>Keeps the values of each retry line (event 1004): attempt, reason and delay.</summary>
+    private sealed class RetryLog : ILogger
+    {
+        private readonly List<(int Attempt, string Reason, TimeSpan Delay)> _retries = [];
+
+        public IReadOnlyList<(int Attempt, string Reason, TimeSpan Delay)> Retries
+        {
+            get
+            {
+                lock (_retries)
+                {
+                    return [.. _retries];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id != 1004 || state is not IReadOnlyList<KeyValuePair<string, object?>> values)
+            {
+                return;
+            }
+
+            var byName = values.ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
+            lock (_retries)
+            {
+                _retries.Add(((int)byName["Attempt"]!, (string)byName["Reason"]!, (TimeSpan)byName["Delay"]!));
+            }
+        }
+    }
+}
