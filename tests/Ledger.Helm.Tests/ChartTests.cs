@@ -227,6 +227,22 @@ public sealed partial class ChartTests(HelmFixture helm)
     }
 
     [Fact]
+    public void PrometheusAdapterRule_ServesTheMetricTheHpaAsksFor_FromTheCounterThePodsExport()
+    {
+        var adapter = new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(
+            File.ReadAllText(Path.Combine(helm.RepoRoot, "deploy", "prometheus-adapter", "values.yaml")));
+        var chart = new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(
+            File.ReadAllText(Path.Combine(helm.RepoRoot, "helm", "ledger", "values.yaml")));
+        var rule = Assert.Single(adapter.List("rules.custom"));
+
+        Assert.Equal(chart.Str("autoscaling.transfersPerSecond.metricName"), rule.Str("name.as"));
+        // The counter every API pod exports at /metrics (MetricsEndpointTests holds its name and type).
+        Assert.StartsWith("ledger_transfers_posted_total{", rule.Str("seriesQuery"), StringComparison.Ordinal);
+        Assert.Equal("pod", rule.Str("resources.overrides.pod.resource"));
+        Assert.Equal("namespace", rule.Str("resources.overrides.namespace.resource"));
+    }
+
+    [Fact]
     public void Prod_PrometheusRule_CarriesTheRuleGroupsUnchanged()
     {
         var rule = Single("prod", "PrometheusRule").Root;
