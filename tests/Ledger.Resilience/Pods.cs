@@ -46,6 +46,7 @@ internal sealed class Supervisor : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Proxy? _proxy;
     private Task? _endpoints;
+    private volatile int[] _readyPorts = [];
 
     public Supervisor(string apiDll, IReadOnlyDictionary<string, string> environment, string logs, Timeline timeline)
     {
@@ -129,8 +130,6 @@ internal sealed class Supervisor : IAsyncDisposable
     }
 
     public bool InEndpoints(Pod pod) => _readyPorts.Contains(pod.Port);
-
-    private volatile int[] _readyPorts = [];
 
     private async Task<Pod> StartPodAsync(string slot, int node, int generation, int port, CancellationToken cancellationToken)
     {
