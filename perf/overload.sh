@@ -18,7 +18,10 @@ key="overload-poster-key-0123456789"
 accounts=200
 
 eval "$(bash scripts/servers-up.sh --print-env)"
-command -v wrk >/dev/null 2>&1 || { [[ "$(id -u)" -eq 0 ]] && apt-get install -y -q wrk >&2 || sudo apt-get install -y -q wrk >&2; }
+if ! command -v wrk >/dev/null 2>&1; then
+  source scripts/lib/apt.sh
+  apt_install wrk || { echo "overload: apt-get install wrk failed" >&2; exit 1; }
+fi
 ulimit -n 65536 2>/dev/null || true
 
 connection="${LEDGER_TEST_MYSQL/Database=ledger;/Database=ledger_overload;}"

@@ -10,12 +10,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root/deploy/prometheus"
 
 if ! command -v promtool >/dev/null 2>&1; then
-  sudo=()
-  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
   echo "alerts-check: promtool missing: installing Debian's prometheus package (for promtool only)" >&2
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >&2 \
-    || { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 \
-         && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >&2; }
+  source "$root/scripts/lib/apt.sh"
+  apt_install --no-install-recommends prometheus || { echo "alerts-check: apt-get install prometheus failed" >&2; exit 1; }
 fi
 
 promtool check rules ledger-rules.yaml >&2

@@ -23,34 +23,11 @@ die()  { echo "chromium-up: ERROR: $*" >&2; exit 1; }
 CHROMIUM=/usr/bin/chromium
 PACKAGES=(chromium fonts-liberation)
 
-if [[ "$(id -u)" -eq 0 ]]; then
-  SUDO=()
-else
-  SUDO=(sudo)
-fi
-as_root() {
-  if [[ ${#SUDO[@]} -gt 0 ]] && ! command -v sudo >/dev/null 2>&1; then
-    die "not root and sudo is missing: run as root or install sudo"
-  fi
-  "${SUDO[@]}" "$@"
-}
-# Waits for the dpkg lock instead of failing when another apt-get (servers-up.sh, a second terminal) holds it.
-apt_install() {
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-      -o DPkg::Lock::Timeout=300 \
-      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-      "${PACKAGES[@]}" >&2
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 if [[ ! -x "$CHROMIUM" ]]; then
   log "$CHROMIUM is missing: installing ${PACKAGES[*]} with apt-get (a minute or two)"
-  # The package lists of a fresh machine are often empty or stale: update only when the plain install fails.
-  if ! apt_install; then
-    log "apt-get install failed; running apt-get update and trying again"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=300 >&2 \
-      || die "apt-get update failed"
-    apt_install || die "apt-get install ${PACKAGES[*]} failed"
-  fi
+  apt_install "${PACKAGES[@]}" || die "apt-get install ${PACKAGES[*]} failed"
   [[ -x "$CHROMIUM" ]] || die "$CHROMIUM still missing after apt-get install ${PACKAGES[*]}"
 fi
 

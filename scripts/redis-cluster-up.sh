@@ -54,17 +54,9 @@ fi
 
 # ---------------------------------------------------------------- install
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-  if [[ "$(id -u)" -eq 0 ]]; then
-    SUDO=()
-  else
-    command -v sudo >/dev/null 2>&1 || die "redis-server/redis-cli missing, not root and sudo is missing: run scripts/servers-up.sh as root first"
-    SUDO=(sudo)
-  fi
   log "redis-server/redis-cli missing: installing redis-server with apt-get"
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || die "apt-get update failed"
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold redis-server >&2 \
-    || die "apt-get install redis-server failed"
+  source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+  apt_install redis-server || die "apt-get install redis-server failed"
   for bin in redis-server redis-cli; do
     command -v "$bin" >/dev/null 2>&1 || die "'$bin' still missing after apt-get install"
   done

@@ -34,12 +34,9 @@ command -v mariadbd >/dev/null 2>&1 && command -v mariadb-install-db >/dev/null 
 command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 if (( ${#missing[@]} > 0 )); then
-  sudo=()
-  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
   log "installing ${missing[*]} with apt-get"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 \
-    || { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 \
-         && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; }
+  source scripts/lib/apt.sh
+  apt_install "${missing[@]}" || { log "apt-get install ${missing[*]} failed"; exit 1; }
 fi
 
 configuration="${CONFIGURATION:-Release}"

@@ -84,12 +84,8 @@ for bin in mariadbd mariadb-install-db mariadb mariadb-admin redis-server redis-
 done
 if [[ $need_install -eq 1 ]]; then
   log "MariaDB/Redis binaries missing: installing mariadb-server redis-server with apt-get (about a minute)"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 \
-    || die "apt-get update failed"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-      mariadb-server redis-server >&2 \
-    || die "apt-get install mariadb-server redis-server failed"
+  source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+  apt_install mariadb-server redis-server || die "apt-get install mariadb-server redis-server failed"
   for bin in mariadbd mariadb-install-db mariadb mariadb-admin redis-server redis-cli; do
     command -v "$bin" >/dev/null 2>&1 || die "'$bin' still missing after apt-get install"
   done

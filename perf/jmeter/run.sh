@@ -77,15 +77,13 @@ base="http://$host:$port"
 
 # ------------------------------------------------------------------ JMeter and a Java compiler
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
-apt_install() {
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/apt.sh"
+install_quietly() {
   log "installing $* with apt-get"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >"$out/apt.log" 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$out/apt.log" 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >>"$out/apt.log" 2>&1 || die "apt-get install $* failed (see $out/apt.log)"
-  fi
+  apt_install "$@" 2>>"$out/apt.log" || die "apt-get install $* failed (see $out/apt.log)"
 }
-command -v "${JMETER:-jmeter}" >/dev/null 2>&1 || apt_install jmeter
-command -v javac >/dev/null 2>&1 || apt_install default-jdk-headless
+command -v "${JMETER:-jmeter}" >/dev/null 2>&1 || install_quietly jmeter
+command -v javac >/dev/null 2>&1 || install_quietly default-jdk-headless
 jmeter_home="${JMETER_HOME:-/usr/share/jmeter}"
 [[ -f "$jmeter_home/bin/ApacheJMeter.jar" ]] || die "no JMeter in $jmeter_home (set JMETER_HOME)"
 jmeter_version="$(python3 -c 'import sys, zipfile
