@@ -66,18 +66,18 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
         // Reads and writes trip apart: a batch's write-through touches many accounts, a read one, so when part of a
         // Redis Cluster is away their failure ratios differ. Within a breaker that stays closed, a cluster node that
         // failed is skipped for BreakDuration (see NodeOf), so no call waits on it.
-        _readBreaker = Breaker(options, timeProvider, logger, "reads", open => _readOpen = open);
-        _writeBreaker = Breaker(options, timeProvider, logger, "writes", open => _writeOpen = open);
+        _readBreaker = Breaker(logger, "reads", open => _readOpen = open);
+        _writeBreaker = Breaker(logger, "writes", open => _writeOpen = open);
     }
 
-    private ResiliencePipeline Breaker(CacheOptions options, TimeProvider timeProvider, ILogger logger, string calls, Action<bool> setOpen) =>
-        new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+    private ResiliencePipeline Breaker(ILogger logger, string calls, Action<bool> setOpen) =>
+        new ResiliencePipelineBuilder { TimeProvider = _timeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = 0.5,
                 MinimumThroughput = 4,
                 SamplingDuration = TimeSpan.FromSeconds(5),
-                BreakDuration = options.BreakDuration,
+                BreakDuration = _breakDuration,
                 ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutException>(),
                 OnOpened = args =>
                 {
@@ -275,13 +275,17 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
     /// </summary>
     private Task<T> Bounded<T>(Task<T> call, CancellationToken cancellationToken)
     {
-        _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        ObserveFault(call);
         return call.WaitAsync(_operationTimeout, _timeProvider, cancellationToken);
     }
 
     private Task Bounded(Task call, CancellationToken cancellationToken)
     {
-        _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        ObserveFault(call);
         return call.WaitAsync(_operationTimeout, _timeProvider, cancellationToken);
     }
+
+    private static void ObserveFault(Task call) =>
+        _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }

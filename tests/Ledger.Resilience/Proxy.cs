@@ -32,8 +32,6 @@ internal sealed class Proxy : IAsyncDisposable
     /// <summary>One line per proxied request: time, status, the upstreams tried and their statuses.</summary>
     public string AccessLog => Path.Combine(_root, "access.log");
 
-    public int Reloads { get; private set; }
-
     public static async Task<Proxy> StartAsync(string root, IReadOnlyList<int> upstreams, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(root);
@@ -83,7 +81,6 @@ internal sealed class Proxy : IAsyncDisposable
         }
 
         await ExternalProgram.SignalAsync(_process!.Id, "HUP", cancellationToken);
-        Reloads++;
     }
 
     private void WriteConfig(IReadOnlyList<int> upstreams)

@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace Ledger.Resilience;
 
@@ -87,6 +86,4 @@ internal static class Runner
 
         return count;
     }
-
-    public static string Seconds(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
 }

@@ -21,8 +21,6 @@ public sealed class RedisNodes : IAsyncDisposable
         _processes = new Process?[ports.Length];
     }
 
-    public int Count => _ports.Length;
-
     /// <summary>The TCP port of node <paramref name="index"/>.</summary>
     public int PortOf(int index) => _ports[index];
 
