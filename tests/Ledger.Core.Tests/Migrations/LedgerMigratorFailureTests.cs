@@ -17,7 +17,7 @@ public sealed class LedgerMigratorFailureTests
     [Fact]
     public async Task MigrateAsync_UnreachableServer_ThrowsLedgerMigrationExceptionNamingNoScript()
     {
-        var logger = new CapturingLogger();
+        var logger = new RecordingLogger<LedgerMigrator>();
         var migrator = new LedgerMigrator(logger, TimeProvider.System, LedgerMigrator.LoadEmbeddedScripts());
 
         var error = await Assert.ThrowsAsync<LedgerMigrationException>(() => migrator.MigrateAsync(Unreachable, CancellationToken.None));
@@ -26,7 +26,7 @@ public sealed class LedgerMigratorFailureTests
         Assert.StartsWith("Migrating database 'ledger_unreachable' failed before any script ran: ", error.Message, StringComparison.Ordinal);
         Assert.IsType<MySqlException>(error.InnerException);
         // The host's log says the same, at Error, with the cause attached.
-        var failed = Assert.Single(logger.Entries, e => e.Level == LogLevel.Error);
+        var failed = Assert.Single(logger.Lines, e => e.Level == LogLevel.Error);
         Assert.Contains("ledger_unreachable", failed.Message, StringComparison.Ordinal);
         Assert.Same(error.InnerException, failed.Exception);
     }
@@ -53,7 +53,7 @@ public sealed class LedgerMigratorFailureTests
     [InlineData(nameof(LoggerUpgradeLog.LogError), LogLevel.Error)]
     public void UpgradeLog_EachLevel_WritesTheFormattedMessageAtThatLevel(string method, LogLevel expected)
     {
-        var logger = new CapturingLogger();
+        var logger = new RecordingLogger<LedgerMigrator>();
         var log = new LoggerUpgradeLog(logger);
         Action<string, object[]> write = method switch
         {
@@ -66,7 +66,7 @@ public sealed class LedgerMigratorFailureTests
 
         write("Executing script '{0}'", ["migrations/0001_x.sql"]);
 
-        var entry = Assert.Single(logger.Entries);
+        var entry = Assert.Single(logger.Lines);
         Assert.Equal(expected, entry.Level);
         Assert.Equal("DbUp: Executing script 'migrations/0001_x.sql'", entry.Message);
         Assert.Null(entry.Exception);
@@ -75,12 +75,12 @@ public sealed class LedgerMigratorFailureTests
     [Fact]
     public void UpgradeLog_ErrorWithException_IsAnErrorCarryingTheException()
     {
-        var logger = new CapturingLogger();
+        var logger = new RecordingLogger<LedgerMigrator>();
         var failure = new InvalidOperationException("boom");
 
         new LoggerUpgradeLog(logger).LogError(failure, "Upgrade failed due to an unexpected exception:");
 
-        var entry = Assert.Single(logger.Entries);
+        var entry = Assert.Single(logger.Lines);
         Assert.Equal(LogLevel.Error, entry.Level);
         Assert.Same(failure, entry.Exception);
     }
@@ -88,12 +88,12 @@ public sealed class LedgerMigratorFailureTests
     [Fact]
     public void UpgradeLog_Cancellation_IsAWarningNotAnError()
     {
-        var logger = new CapturingLogger();
+        var logger = new RecordingLogger<LedgerMigrator>();
         var cancelled = new OperationCanceledException();
 
         new LoggerUpgradeLog(logger).LogError(cancelled, "Upgrade failed due to an unexpected exception:");
 
-        var entry = Assert.Single(logger.Entries);
+        var entry = Assert.Single(logger.Lines);
         Assert.Equal(LogLevel.Warning, entry.Level);
         Assert.Same(cancelled, entry.Exception);
     }
@@ -101,14 +101,14 @@ public sealed class LedgerMigratorFailureTests
     [Fact]
     public void UpgradeLog_LevelDisabled_WritesNothing()
     {
-        var logger = new CapturingLogger(minimum: LogLevel.Information);
+        var logger = new RecordingLogger<LedgerMigrator>(LogLevel.Information);
         var log = new LoggerUpgradeLog(logger);
 
         log.LogDebug("Checking whether journal table exists");
         log.LogTrace("{0}", "x");
         log.LogInformation("Beginning database upgrade");
 
-        var entry = Assert.Single(logger.Entries);
+        var entry = Assert.Single(logger.Lines);
         Assert.Equal("DbUp: Beginning database upgrade", entry.Message);
     }
 
@@ -122,41 +122,5 @@ public sealed class LedgerMigratorFailureTests
     public void UpgradeLog_NullLogger_ThrowsArgumentNullException()
     {
         Assert.Throws<ArgumentNullException>(() => new LoggerUpgradeLog(null!));
-    }
-
-    private sealed record Entry(LogLevel Level, string Message, Exception? Exception);
-
-    private sealed class CapturingLogger(LogLevel minimum = LogLevel.Trace) : ILogger<LedgerMigrator>
-    {
-        private readonly List<Entry> _entries = [];
-
-        public IReadOnlyList<Entry> Entries
-        {
-            get
-            {
-                lock (_entries)
-                {
-                    return [.. _entries];
-                }
-            }
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (!IsEnabled(logLevel))
-            {
-                return;
-            }
-
-            lock (_entries)
-            {
-                _entries.Add(new Entry(logLevel, formatter(state, exception), exception));
-            }
-        }
     }
 }

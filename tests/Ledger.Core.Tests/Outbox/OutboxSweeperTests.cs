@@ -19,7 +19,7 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
     private readonly FakeCache _cache = new();
     private readonly OutboxSweeperStatus _status = new();
     private readonly ServiceProvider _metricsScope = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly SweeperLog _log = new();
+    private readonly RecordingLogger<OutboxSweeper> _log = new(LogLevel.Information);
     private OutboxSweeper? _sweeper;
     private IOptions<LedgerOptions>? _options;
 
@@ -121,7 +121,7 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
         await WaitUntil(() => _status.ConsecutiveFailures == 2);
 
         // Two failures: warnings, and still healthy.
-        Assert.Equal([(LogLevel.Warning, 4001), (LogLevel.Warning, 4001)], _log.Lines);
+        Assert.Equal([(LogLevel.Warning, 4001), (LogLevel.Warning, 4001)], Logged());
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(new HealthCheckContext())).Status);
 
         await Settle();
@@ -129,7 +129,7 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
         await WaitUntil(() => _status.ConsecutiveFailures == 3);
 
         // The third in a row: an Error line (what the alert and the on-call person act on), and Degraded.
-        Assert.Equal((LogLevel.Error, 4002), _log.Lines[^1]);
+        Assert.Equal((LogLevel.Error, 4002), Logged()[^1]);
         var degraded = await health.CheckHealthAsync(new HealthCheckContext());
         Assert.Equal(HealthStatus.Degraded, degraded.Status);
         Assert.Equal(3, degraded.Data["consecutiveFailures"]);
@@ -139,7 +139,7 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
         await Settle();
         _time.Advance(Interval);
         await WaitUntil(() => _status.ConsecutiveFailures == 0);
-        Assert.Equal((LogLevel.Information, 4003), _log.Lines[^1]);
+        Assert.Equal((LogLevel.Information, 4003), Logged()[^1]);
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(new HealthCheckContext())).Status);
     }
 
@@ -199,40 +199,8 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
         return _sweeper;
     }
 
-    /// <summary>The level and event id of each line the sweeper writes at Information and above.</summary>
-    private sealed class SweeperLog : ILogger<OutboxSweeper>
-    {
-        private readonly List<(LogLevel, int)> _lines = [];
-
-        public IReadOnlyList<(LogLevel Level, int EventId)> Lines
-        {
-            get
-            {
-                lock (_lines)
-                {
-                    return [.. _lines];
-                }
-            }
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (!IsEnabled(logLevel))
-            {
-                return;
-            }
-
-            lock (_lines)
-            {
-                _lines.Add((logLevel, eventId.Id));
-            }
-        }
-    }
+    /// <summary>The level and event id of each line the sweeper wrote at Information and above.</summary>
+    private List<(LogLevel, int)> Logged() => [.. _log.Lines.Select(l => (l.Level, l.EventId.Id))];
 
     /// <summary>Lets the sweeper's loop reach its pause (a timer on the fake clock) before the test moves the clock.</summary>
     private static Task Settle() => Task.Delay(50);

@@ -16,7 +16,7 @@ public sealed class PostingRetryTests : IDisposable
     [Fact]
     public async Task Execute_ConflictThreeTimes_RetriesThreeTimesAndSucceedsOnTheFourthAttempt()
     {
-        var log = new RetryLog();
+        var log = new RecordingLogger<PostingRetryTests>();
         var pipeline = Build(new RetryOptions { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1) }, log);
         var attempts = 0;
 
@@ -28,14 +28,14 @@ public sealed class PostingRetryTests : IDisposable
 
         Assert.Equal("posted", result);
         Assert.Equal(4, attempts);
-        Assert.Equal([1, 2, 3], log.Retries.Select(r => r.Attempt));
-        Assert.All(log.Retries, r => Assert.Equal("version_conflict", r.Reason));
+        Assert.Equal([1, 2, 3], Retries(log).Select(r => r.Attempt));
+        Assert.All(Retries(log), r => Assert.Equal("version_conflict", r.Reason));
     }
 
     [Fact]
     public async Task Execute_ConflictEveryTime_GivesUpAfterMaxRetriesWithTheLastError()
     {
-        var log = new RetryLog();
+        var log = new RecordingLogger<PostingRetryTests>();
         var pipeline = Build(new RetryOptions { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1) }, log);
         var attempts = 0;
 
@@ -46,13 +46,13 @@ public sealed class PostingRetryTests : IDisposable
         }, CancellationToken.None));
 
         Assert.Equal(4, attempts);
-        Assert.Equal(3, log.Retries.Count);
+        Assert.Equal(3, Retries(log).Count);
     }
 
     [Fact]
     public async Task Execute_ErrorAnotherAttemptCannotCure_IsNotRetried()
     {
-        var log = new RetryLog();
+        var log = new RecordingLogger<PostingRetryTests>();
         var pipeline = Build(new RetryOptions { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1) }, log);
         var attempts = 0;
 
@@ -63,13 +63,13 @@ public sealed class PostingRetryTests : IDisposable
         }, CancellationToken.None));
 
         Assert.Equal(1, attempts);
-        Assert.Empty(log.Retries);
+        Assert.Empty(Retries(log));
     }
 
     [Fact]
     public async Task Execute_RetriesOff_OneAttempt()
     {
-        var log = new RetryLog();
+        var log = new RecordingLogger<PostingRetryTests>();
         var pipeline = Build(new RetryOptions { MaxRetries = 0 }, log);
         var attempts = 0;
 
@@ -87,7 +87,7 @@ public sealed class PostingRetryTests : IDisposable
     {
         // Jitter makes one run's delays random, so the growth is checked on the average over many runs.
         var options = new RetryOptions { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(50) };
-        var log = new RetryLog();
+        var log = new RecordingLogger<PostingRetryTests>();
         var pipeline = Build(options, log);
         const int Runs = 150;
         for (var run = 0; run < Runs; run++)
@@ -100,53 +100,22 @@ public sealed class PostingRetryTests : IDisposable
             }, CancellationToken.None);
         }
 
-        var byAttempt = log.Retries.GroupBy(r => r.Attempt).OrderBy(g => g.Key)
+        var byAttempt = Retries(log).GroupBy(r => r.Attempt).OrderBy(g => g.Key)
             .Select(g => g.Average(r => r.Delay.TotalMilliseconds)).ToList();
         Assert.Equal(3, byAttempt.Count);
         Assert.True(byAttempt[0] < byAttempt[1] && byAttempt[1] < byAttempt[2],
             $"mean delays before retries 1, 2, 3: {string.Join(" ms, ", byAttempt.Select(d => d.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} ms");
-        Assert.All(log.Retries, r => Assert.InRange(r.Delay, TimeSpan.Zero, options.MaxDelay));
+        Assert.All(Retries(log), r => Assert.InRange(r.Delay, TimeSpan.Zero, options.MaxDelay));
     }
 
     public void Dispose() => _services.Dispose();
 
-    private ResiliencePipeline Build(RetryOptions options, RetryLog log) =>
+    private ResiliencePipeline Build(RetryOptions options, RecordingLogger<PostingRetryTests> log) =>
         PostingRetry.Build(options, TimeProvider.System,
             new LedgerMetrics(_services.GetRequiredService<IMeterFactory>(), new OutboxSweeperStatus(), TimeProvider.System), log);
 
-    /// <summary>Keeps the values of each retry line (event 1004): attempt, reason and delay.</summary>
-    private sealed class RetryLog : ILogger
-    {
-        private readonly List<(int Attempt, string Reason, TimeSpan Delay)> _retries = [];
-
-        public IReadOnlyList<(int Attempt, string Reason, TimeSpan Delay)> Retries
-        {
-            get
-            {
-                lock (_retries)
-                {
-                    return [.. _retries];
-                }
-            }
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (eventId.Id != 1004 || state is not IReadOnlyList<KeyValuePair<string, object?>> values)
-            {
-                return;
-            }
-
-            var byName = values.ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
-            lock (_retries)
-            {
-                _retries.Add(((int)byName["Attempt"]!, (string)byName["Reason"]!, (TimeSpan)byName["Delay"]!));
-            }
-        }
-    }
+    /// <summary>The values of each retry line (event 1004): attempt, reason and delay.</summary>
+    private static List<(int Attempt, string Reason, TimeSpan Delay)> Retries(RecordingLogger<PostingRetryTests> log) =>
+        [.. log.Lines.Where(l => l.EventId.Id == 1004)
+            .Select(l => ((int)l.Values["Attempt"]!, (string)l.Values["Reason"]!, (TimeSpan)l.Values["Delay"]!))];
 }
