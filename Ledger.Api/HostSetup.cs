@@ -5,6 +5,7 @@ using Ledger.Api.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Ledger.Api;
 
@@ -21,6 +22,7 @@ internal static class HostSetup
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         });
         services.AddLedger(builder.Configuration);
+        services.AddConsoleTimestampSeparator();
         services.AddApiOptions();
         services.AddLedgerOverload();
         services.AddGracefulShutdown();
@@ -58,6 +60,21 @@ internal static class HostSetup
         builder.AddLedgerMetrics();
         return builder;
     }
+
+    /// <summary>
+    /// Logging:Console:FormatterOptions:TimestampFormat is shared by the json and simple console formatters. The json
+    /// formatter writes it into a field of its own; the simple one puts it straight before the level ("...Zinfo:"), so
+    /// for that formatter the format gets a trailing space, whatever configuration (appsettings, environment, chart)
+    /// chose it.
+    /// </summary>
+    internal static IServiceCollection AddConsoleTimestampSeparator(this IServiceCollection services) =>
+        services.PostConfigure<SimpleConsoleFormatterOptions>(options =>
+        {
+            if (options.TimestampFormat is { Length: > 0 } format && !char.IsWhiteSpace(format[^1]))
+            {
+                options.TimestampFormat = format + " ";
+            }
+        });
 
     public static WebApplication UseLedgerApi(this WebApplication app)
     {

@@ -23,6 +23,9 @@ for arg in "$@"; do
 done
 
 eval "$(bash scripts/servers-up.sh --print-env)"
+source scripts/lib/apt.sh
+require_command curl curl || exit 1     # the readiness wait
+require_command pgrep procps || exit 1  # finding the API's process
 out="perf/results/$(date -u +%Y-%m-%d)"
 mkdir -p "$out"
 dotnet build -c Release perf/Ledger.LoadGen -v quiet -nologo >/dev/null

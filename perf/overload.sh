@@ -18,10 +18,9 @@ key="overload-poster-key-0123456789"
 accounts=200
 
 eval "$(bash scripts/servers-up.sh --print-env)"
-if ! command -v wrk >/dev/null 2>&1; then
-  source scripts/lib/apt.sh
-  apt_install wrk || { echo "overload: apt-get install wrk failed" >&2; exit 1; }
-fi
+source scripts/lib/apt.sh
+require_command wrk wrk || exit 1
+require_command curl curl || exit 1
 ulimit -n 65536 2>/dev/null || true
 
 connection="${LEDGER_TEST_MYSQL/Database=ledger;/Database=ledger_overload;}"
@@ -56,4 +55,4 @@ run() {  # run LABEL CONNECTIONS
 run "sustainable" 256
 sleep 5
 run "overload" "$connections"
-echo "== API process: $(ps -o rss= -p "$api" | awk '{printf "%.0f MiB RSS", $1/1024}')"
+echo "== API process: $(awk '/^VmRSS:/ {printf "%.0f MiB RSS", $2/1024}' "/proc/$api/status")"

@@ -9,11 +9,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root/deploy/prometheus"
 
-if ! command -v promtool >/dev/null 2>&1; then
-  echo "alerts-check: promtool missing: installing Debian's prometheus package (for promtool only)" >&2
-  source "$root/scripts/lib/apt.sh"
-  apt_install --no-install-recommends prometheus || { echo "alerts-check: apt-get install prometheus failed" >&2; exit 1; }
-fi
+source "$root/scripts/lib/apt.sh"
+require_command promtool --no-install-recommends prometheus || exit 1
 
 promtool check rules ledger-rules.yaml >&2
 promtool test rules ledger-rules.test.yaml >&2

@@ -33,6 +33,8 @@ if [[ ${#reports[@]} -eq 0 ]]; then
 fi
 
 dotnet tool restore >/dev/null
+source scripts/lib/apt.sh
+require_command python3 python3 || exit 1  # reads the JSON summary below
 # -filefilters: source-generated files (they live under obj/) are not ours. coverage.runsettings already keeps out
 # the generated methods ([GeneratedCode]); what is left of them is the generated half of a partial class's static
 # initialiser ([LoggerMessage] delegates), which coverlet cannot split from ours and reports against the obj/ file.

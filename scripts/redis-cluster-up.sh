@@ -53,14 +53,10 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 # ---------------------------------------------------------------- install
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-  log "redis-server/redis-cli missing: installing redis-server with apt-get"
-  source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
-  apt_install redis-server || die "apt-get install redis-server failed"
-  for bin in redis-server redis-cli; do
-    command -v "$bin" >/dev/null 2>&1 || die "'$bin' still missing after apt-get install"
-  done
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+for bin in redis-server redis-cli; do
+  require_command "$bin" redis-server || exit 1
+done
 
 # ---------------------------------------------------------------- helpers
 port_open() {  # port_open PORT -> 0 when something accepts TCP on 127.0.0.1:PORT

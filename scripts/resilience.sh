@@ -29,15 +29,11 @@ while (( $# > 0 )); do
   shift
 done
 
-missing=()
-command -v mariadbd >/dev/null 2>&1 && command -v mariadb-install-db >/dev/null 2>&1 || missing+=(mariadb-server)
-command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
-command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
-if (( ${#missing[@]} > 0 )); then
-  log "installing ${missing[*]} with apt-get"
-  source scripts/lib/apt.sh
-  apt_install "${missing[@]}" || { log "apt-get install ${missing[*]} failed"; exit 1; }
-fi
+source scripts/lib/apt.sh
+for tool in mariadbd:mariadb-server mariadb-install-db:mariadb-server mariadb-admin:mariadb-server \
+            redis-server:redis-server redis-cli:redis-server nginx:nginx-light; do
+  require_command "${tool%%:*}" "${tool#*:}" || exit 1
+done
 
 configuration="${CONFIGURATION:-Release}"
 if [[ "${LEDGER_RESILIENCE_NO_BUILD:-}" != 1 ]]; then

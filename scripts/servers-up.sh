@@ -78,18 +78,11 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 # ---------------------------------------------------------------- install
-need_install=0
+# The first missing program installs both servers (about a minute); the rest are then found.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 for bin in mariadbd mariadb-install-db mariadb mariadb-admin redis-server redis-cli; do
-  command -v "$bin" >/dev/null 2>&1 || { need_install=1; break; }
+  require_command "$bin" mariadb-server redis-server || exit 1
 done
-if [[ $need_install -eq 1 ]]; then
-  log "MariaDB/Redis binaries missing: installing mariadb-server redis-server with apt-get (about a minute)"
-  source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
-  apt_install mariadb-server redis-server || die "apt-get install mariadb-server redis-server failed"
-  for bin in mariadbd mariadb-install-db mariadb mariadb-admin redis-server redis-cli; do
-    command -v "$bin" >/dev/null 2>&1 || die "'$bin' still missing after apt-get install"
-  done
-fi
 id mysql >/dev/null 2>&1 || die "system user 'mysql' does not exist (the mariadb-server package creates it)"
 
 # ---------------------------------------------------------------- helpers

@@ -23,7 +23,7 @@
 #   --smoke               a check that it all runs, for CI: 2 threads, 5 s, 1 s ramp-up, 200 accounts,
 #                         implies --start-api
 #
-# Installs Debian's JMeter with apt-get when `jmeter` is missing (JMETER and JMETER_HOME choose another one; the
+# Installs Debian's JMeter (and curl, python3 and a JDK) with apt-get when missing (JMETER and JMETER_HOME choose another one; the
 # fix below is applied only to JMeter 2.x). Debian's JMeter 2.13 cannot load any plan under Java 17 (XStream's
 # allow-list refuses its types) and still exits 0, so this script compiles the converter in perf/jmeter/xstream-fix,
 # registers it through a patched copy of saveservice.properties, and fails unless the result file holds samples,
@@ -82,6 +82,8 @@ install_quietly() {
   log "installing $* with apt-get"
   apt_install "$@" 2>>"$out/apt.log" || die "apt-get install $* failed (see $out/apt.log)"
 }
+require_command curl curl || exit 1        # the readiness wait below
+require_command python3 python3 || exit 1  # JMeter's version, and summarize.py
 command -v "${JMETER:-jmeter}" >/dev/null 2>&1 || install_quietly jmeter
 command -v javac >/dev/null 2>&1 || install_quietly default-jdk-headless
 jmeter_home="${JMETER_HOME:-/usr/share/jmeter}"

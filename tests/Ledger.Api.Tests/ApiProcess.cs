@@ -125,16 +125,7 @@ public sealed class ApiProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGTERM, as Kubernetes does when it stops a pod.</summary>
-    public async Task SendSigTermAsync()
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill")
-        {
-            ArgumentList = { "-TERM", Id.ToString(CultureInfo.InvariantCulture) },
-            UseShellExecute = false,
-        })!;
-        await kill.WaitForExitAsync();
-        Assert.True(kill.ExitCode == 0, $"kill -TERM {Id} failed with {kill.ExitCode}");
-    }
+    public Task SendSigTermAsync() => ExternalProgram.SignalAsync(Id, "TERM");
 
     /// <summary>True when the process exited within <paramref name="timeout"/>.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Ledger.Testing;
 
-/// <summary>Runs the machine's own programs (mariadb-admin, redis-cli, nginx, kill) and finds them on PATH or in the
+/// <summary>Runs the machine's own programs (mariadb-admin, redis-cli, nginx, chown) and finds them on PATH or in the
 /// sbin folders, which a non-login PATH may lack.</summary>
 public static class ExternalProgram
 {
@@ -50,7 +50,33 @@ public static class ExternalProgram
         return program;
     }
 
-    /// <summary>Sends a signal (<c>KILL</c>, <c>TERM</c>, <c>STOP</c>…) to a process with the machine's <c>kill</c>.</summary>
-    public static Task SignalAsync(int processId, string signal, CancellationToken cancellationToken = default) =>
-        RunAsync("kill", [$"-{signal}", processId.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+    /// <summary>Sends a signal (<c>KILL</c>, <c>TERM</c>, <c>HUP</c>, <c>QUIT</c>, <c>STOP</c>, <c>CONT</c>) to a
+    /// process with kill(2), so no <c>kill</c> program is needed (a minimal Debian has none).</summary>
+    public static Task SignalAsync(int processId, string signal, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var number = signal.ToUpperInvariant() switch
+        {
+            "HUP" => 1,
+            "QUIT" => 3,
+            "KILL" => 9,
+            "TERM" => 15,
+            "CONT" => 18,
+            "STOP" => 19,
+            _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "not a signal this helper knows"),
+        };
+        if (Native.Kill(processId, number) != 0)
+        {
+            throw new InvalidOperationException(
+                $"kill({processId}, SIG{signal.ToUpperInvariant()}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static class Native
+    {
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        public static extern int Kill(int pid, int signal);
+    }
 }

@@ -153,7 +153,7 @@ public sealed class StoppableMariaDb : IAsyncDisposable
             catch (InvalidOperationException)
             {
                 // The admin tool could not reach it; the signal below does the same.
-                await ExternalProgram.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+                await ExternalProgram.SignalAsync(process.Id, "TERM");
             }
 
             using var timeout = new CancellationTokenSource(StopTimeout);
