@@ -16,6 +16,9 @@ namespace Ledger.Api.Tests;
 public sealed class DatabaseOutageTests(ITestOutputHelper output)
 {
     private const int Callers = 8;
+
+    /// <summary>How many answers of its kind each phase waits for.</summary>
+    private const int PostsPerPhase = 40;
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
     private static readonly string[] UnavailableCodes = ["database_unavailable", "overloaded"];
 
@@ -40,18 +43,33 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             .ToList();
         var prober = Task.Run(() => ProbeUntilStoppedAsync(factory, clock, probes, stop.Token));
 
+        // Each phase lasts until the API was seen doing what the phase is about, however long that takes on this
+        // machine: posts and readiness before the outage, 503s to posts and to readiness during it, and, after it, a
+        // post acknowledged for every caller (so each one's pending retry went through) and readiness back at 200.
+        string Seen() => string.Create(CultureInfo.InvariantCulture,
+            $"{posts.Count(r => r.Status == 201)} posted, {posts.Count(r => r.Status == 503)} answered 503, " +
+            $"{posts.Count(r => r.Status is not (>= 200 and < 300) and not 503)} other; readiness {string.Join(" ", Runs(probes.ToList()))}");
         Phases phases;
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(1.5));
+            await Eventually.UntilAsync(
+                () => posts.Count(r => r.Status == 201) >= PostsPerPhase && probes.Any(p => p.Status == 200),
+                $"{PostsPerPhase} posts and a ready probe before the outage", Seen);
             var stopBegan = clock.Elapsed;
             await database.StopAsync();
             var stopped = clock.Elapsed;
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            await Eventually.UntilAsync(
+                () => posts.Count(r => r.Status == 503 && r.Started >= stopped) >= PostsPerPhase &&
+                      probes.Any(p => p.Status == 503 && p.Started >= stopped),
+                $"{PostsPerPhase} posts and a readiness probe answered 503 while the database was stopped", Seen);
             var restartBegan = clock.Elapsed;
             await database.StartAgainAsync();
             var restarted = clock.Elapsed;
-            await Task.Delay(TimeSpan.FromSeconds(4));
+            await Eventually.UntilAsync(
+                () => posts.Where(r => r.Status is >= 200 and < 300 && r.Started >= restarted).Select(r => r.Caller).Distinct().Count() == Callers &&
+                      probes.Any(p => p.Status == 200 && p.Started >= restarted),
+                "a post acknowledged for every caller and a ready probe after the database came back",
+                () => Seen() + "\n" + database.Diagnostics());
             phases = new Phases(stopBegan, stopped, restartBegan, restarted);
         }
         finally
@@ -155,12 +173,12 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
                     code = document.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
                 }
 
-                result = new PostResult(id, amount, (int)response.StatusCode, code,
+                result = new PostResult(caller, id, amount, (int)response.StatusCode, code,
                     response.Headers.RetryAfter?.ToString(), body, null, started, clock.Elapsed);
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or JsonException or InvalidOperationException)
             {
-                result = new PostResult(id, amount, 0, null, null, null, ex.ToString(), started, clock.Elapsed);
+                result = new PostResult(caller, id, amount, 0, null, null, null, ex.ToString(), started, clock.Elapsed);
             }
 
             posts.Enqueue(result);
@@ -247,7 +265,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     private sealed record Phases(TimeSpan StopBegan, TimeSpan Stopped, TimeSpan RestartBegan, TimeSpan Restarted);
 
     private sealed record PostResult(
-        Guid Id, decimal Amount, int Status, string? Code, string? RetryAfter, string? Body, string? Exception, TimeSpan Started, TimeSpan Finished);
+        int Caller, Guid Id, decimal Amount, int Status, string? Code, string? RetryAfter, string? Body, string? Exception, TimeSpan Started, TimeSpan Finished);
 
     private sealed record HealthProbe(int Status, TimeSpan Started, TimeSpan Finished);
 }

@@ -13,7 +13,7 @@ namespace Ledger.Api.Tests;
 [Collection(RunsAlone.Name)]
 public sealed partial class MetricsEndpointTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static readonly TimeSpan PollFor = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollFor = TimeSpan.FromSeconds(60);
 
     /// <summary>Families that appear once the ledger has posted, refused and read (see <see cref="TrafficAsync"/>).</summary>
     public static TheoryData<string, string> Families() => new()

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MySqlConnector;
 
 namespace Ledger.Api.Tests;
 
@@ -89,6 +90,20 @@ public sealed class OverloadTests(ApiFactory factory) : IClassFixture<ApiFactory
         var created = new ConcurrentBag<Guid>();
         var refused = new ConcurrentBag<Guid>();
         var failures = new ConcurrentBag<string>();
+
+        // Another writer holds both accounts during the burst, so the posts the host takes on stay in flight (their
+        // batch waits on the locks) and more posts than the limit are outstanding at once whatever the scheduling;
+        // the accounts are let go once a refusal was seen.
+        await using var holder = new MySqlConnection(factory.ConnectionString);
+        await holder.OpenAsync();
+        var hold = await holder.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
+        await using (var lockAccounts = new MySqlCommand("SELECT COUNT(*) FROM accounts WHERE id IN (@s, @d) FOR UPDATE", holder, hold))
+        {
+            lockAccounts.Parameters.AddWithValue("@s", source);
+            lockAccounts.Parameters.AddWithValue("@d", destination);
+            Assert.Equal(2L, Convert.ToInt64(await lockAccounts.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         using var go = new ManualResetEventSlim();
         var posts = Enumerable.Range(0, Burst).Select(_ => Task.Run(async () =>
         {
@@ -126,6 +141,18 @@ public sealed class OverloadTests(ApiFactory factory) : IClassFixture<ApiFactory
             }
         })).ToArray();
         go.Set();
+        try
+        {
+            await Eventually.UntilAsync(() => !refused.IsEmpty || !failures.IsEmpty || posts.All(p => p.IsCompleted),
+                "a post refused while the accounts were held",
+                () => $"{created.Count} created, {refused.Count} refused, {failures.Count} failed, {posts.Count(p => p.IsCompleted)} of {Burst} answered");
+        }
+        finally
+        {
+            await hold.CommitAsync();
+            await hold.DisposeAsync();
+        }
+
         await Task.WhenAll(posts);
 
         Assert.True(failures.IsEmpty, string.Join('\n', failures.Take(10)));

@@ -13,7 +13,9 @@ namespace Ledger.Api.Tests;
 public sealed class ShutdownTests(ITestOutputHelper output)
 {
     private const int Callers = 16;
-    private static readonly TimeSpan DrainDelay = TimeSpan.FromSeconds(2);
+    // Long enough that a post started after readiness turns 503 is served before the host stops listening, however
+    // loaded the machine (the property is that the host still serves while it drains, not how fast).
+    private static readonly TimeSpan DrainDelay = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
 
     private enum Outcome
@@ -116,7 +118,11 @@ public sealed class ShutdownTests(ITestOutputHelper output)
             }
         });
 
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // The signal comes once the host is seen serving: posts acknowledged (a few per caller) and readiness 200.
+        await Eventually.UntilAsync(
+            () => posts.Count(p => p.Outcome == Outcome.Acknowledged) >= Callers * 2 && readiness.Any(r => r.Status == 200),
+            "posts acknowledged and a ready probe before SIGTERM",
+            () => $"{string.Join(", ", posts.GroupBy(p => p.Outcome).Select(g => $"{g.Key}: {g.Count()}"))}; readiness {string.Join(' ', readiness.Select(r => r.Status).Distinct())}\n{host.Output}");
         var acknowledgedBeforeSignal = posts.Count(p => p.Outcome == Outcome.Acknowledged);
         var signalledAt = clock.Elapsed;
         await host.SendSigTermAsync();

@@ -21,7 +21,6 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
             }))
             .ToArray();
         using var metrics = new MetricsRecorder(services[0].GetRequiredService<IMeterFactory>());
-        using var metricsOther = new MetricsRecorder(services[1].GetRequiredService<IMeterFactory>());
         var a = await fixture.CreateFundedAccountAsync(100m, label: "collide-a");
         var b = await fixture.CreateFundedAccountAsync(100m, label: "collide-b");
 
@@ -39,13 +38,20 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
             results.Add(final);
         }
 
-        // Every post won in the end, through retries after version conflicts, and nothing was lost.
+        // Every post won in the end, and nothing was lost.
         Assert.All(results, r => Assert.True(r.IsSuccess, r.ToString()));
-        Assert.True(metrics.Sum("ledger.transfers.retries", "reason", "version_conflict") +
-                    metricsOther.Sum("ledger.transfers.retries", "reason", "version_conflict") >= 1,
-            "the writers should have met version conflicts and retried");
         Assert.Equal((10000L, 61L, 61L), await fixture.AccountStateAsync(a));
         Assert.Equal((10000L, 61L, 61L), await fixture.AccountStateAsync(b));
+
+        // How often sixty posts at once happen to meet is up to the scheduler, so one meeting is forced: another writer
+        // commits while this post waits on the accounts' locks, its guarded update finds the version changed, and the
+        // post wins on its one retry.
+        var conflictsBefore = metrics.Sum("ledger.transfers.retries", "reason", "version_conflict");
+        var forced = await PostWhileAnotherWriterCommitsAsync(writers[0], a, b);
+        Assert.True(forced.IsSuccess && !forced.Replayed, forced.ToString());
+        Assert.Equal(conflictsBefore + 1, metrics.Sum("ledger.transfers.retries", "reason", "version_conflict"));
+        Assert.Equal((9700L, 63L, 63L), await fixture.AccountStateAsync(a));
+        Assert.Equal((10300L, 63L, 63L), await fixture.AccountStateAsync(b));
         foreach (var provider in services)
         {
             await provider.DisposeAsync();
@@ -68,19 +74,35 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
         var outcomes = await CollideAsync(services.Select(s => s.GetRequiredService<ILedger>()).ToArray(), a, b, 60);
         var results = outcomes.Select(r => r.Result).ToList();
 
-        // With no retries, some posts lose their one attempt: they are concurrency_conflict and leave nothing behind.
+        // With no retries, a post that loses its one attempt is concurrency_conflict and leaves nothing behind. (How
+        // many of the sixty lose is up to the scheduler: any number, none included, is right.)
         var refused = results.Where(r => !r.IsSuccess).ToList();
         Assert.All(refused, r => Assert.Equal(LedgerErrorCode.ConcurrencyConflict, r.Error!.Code));
-        Assert.NotEmpty(refused);
         var posted = results.Where(r => r.IsSuccess).Select(r => r.Value!).ToList();
         var netToA = posted.Sum(t => t.DestinationAccountId == a ? t.Amount.MinorUnits : -t.Amount.MinorUnits);
-        Assert.Equal((10000L + netToA, 1L + posted.Count, 1L + posted.Count), await fixture.AccountStateAsync(a));
+        var afterCollisions = await fixture.AccountStateAsync(a);
+        Assert.Equal((10000L + netToA, 1L + posted.Count, 1L + posted.Count), afterCollisions);
+
+        // One loss is forced: another writer (1.00 from a) commits while this post (2.00 from a) waits on the accounts'
+        // locks, so its one attempt meets a version conflict. Only the other writer's transfer is left.
+        var ledger = services[0].GetRequiredService<ILedger>();
+        var id = Guid.CreateVersion7();
+        var lost = await PostWhileAnotherWriterCommitsAsync(ledger, a, b, id);
+        Assert.Equal(LedgerErrorCode.ConcurrencyConflict, lost.Error?.Code);
+        Assert.Equal((afterCollisions.Balance - 100, afterCollisions.Version + 1, afterCollisions.Entries + 1), await fixture.AccountStateAsync(a));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
         Assert.Equal(0L, await fixture.ScalarAsync<long>(
             "SELECT COUNT(*) FROM transfer_rejections WHERE source_account_id IN (@a, @b)", ("@a", a), ("@b", b)));
 
         // A refused id is safe to retry: it posts now.
-        var retried = await services[0].GetRequiredService<ILedger>().PostTransferAsync(outcomes.First(o => !o.Result.IsSuccess).Request);
+        var retried = await ledger.PostTransferAsync(new PostTransferRequest { Id = id, SourceAccountId = a, DestinationAccountId = b, Amount = 2m });
         Assert.True(retried.IsSuccess && !retried.Replayed, retried.ToString());
+        var refusedAtOnce = outcomes.Where(o => !o.Result.IsSuccess).Select(o => o.Request).FirstOrDefault();
+        if (refusedAtOnce is not null)
+        {
+            var again = await ledger.PostTransferAsync(refusedAtOnce);
+            Assert.True(again.IsSuccess && !again.Replayed, again.ToString());
+        }
         foreach (var provider in services)
         {
             await provider.DisposeAsync();

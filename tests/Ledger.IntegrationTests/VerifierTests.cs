@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ledger.Cache;
+using Ledger.Testing;
 using Ledger.Verification;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -296,19 +297,20 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
         var reports = new List<IntegrityReport>();
         try
         {
-            while (Volatile.Read(ref posted) < 20)
-            {
-                await Task.Delay(10);
-            }
+            await Eventually.UntilAsync(() => Volatile.Read(ref posted) >= 20, "20 transfers posted before verifying",
+                () => $"{Volatile.Read(ref posted)} posted");
 
+            // At least four rounds, and on until a transfer was posted while verifying: the posters run beside the
+            // verifiers, but how much they get done meanwhile is up to the scheduler, so that is waited for, not assumed.
             var before = Volatile.Read(ref posted);
-            for (var i = 0; i < 4; i++)
+            var verifying = System.Diagnostics.Stopwatch.StartNew();
+            for (var round = 1; round <= 4 || Volatile.Read(ref posted) == before; round++)
             {
+                Assert.True(verifying.Elapsed < Eventually.DefaultTimeout,
+                    $"no transfer was posted during {round - 1} rounds of verification ({verifying.Elapsed.TotalSeconds:F0} s)");
                 reports.Add(await smallPages.VerifyAsync(100, CancellationToken.None));
                 reports.Add(await fixture.Ledger.VerifyAsync());
             }
-
-            Assert.True(Volatile.Read(ref posted) > before, "no transfer was posted while the verifier ran");
         }
         finally
         {

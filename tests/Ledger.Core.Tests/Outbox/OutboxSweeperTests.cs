@@ -14,7 +14,11 @@ namespace Ledger.Core.Tests.Outbox;
 public sealed class OutboxSweeperTests : IAsyncDisposable
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+
+    /// <summary>How long a test waits for the sweeper's loop (real time): it takes microseconds, but a loaded machine
+    /// may not schedule it for a while.</summary>
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
+    private readonly SignallingTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
     private readonly FakeOutboxStore _store = new();
     private readonly FakeCache _cache = new();
     private readonly OutboxSweeperStatus _status = new();
@@ -43,16 +47,19 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
         var sweeper = Create();
 
         await sweeper.StartAsync(CancellationToken.None);
-        await WaitUntil(() => _store.Published.Count == 2);
+        await _time.WaitForTimersAsync(1);
         Assert.Equal([1L, 2L], _store.Published);
+        Assert.Equal(1, _store.Claims);
 
-        await Settle();
+        // The pause is one timer on the fake clock: a tick short of the interval it has not fired, so no sweep ran.
         _time.Advance(Interval - TimeSpan.FromMilliseconds(1));
-        await Task.Delay(50);
+        Assert.Equal(0, _time.TimersFired);
         Assert.Equal(1, _store.Claims);
 
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        await WaitUntil(() => _store.Claims == 2);
+        await _time.WaitForTimersAsync(2);
+        Assert.Equal(1, _time.TimersFired);
+        Assert.Equal(2, _store.Claims);
     }
 
     [Fact]
@@ -64,11 +71,12 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
 
         await sweeper.StartAsync(CancellationToken.None);
 
-        // No time passes: after a full round the next comes at once; after a short one the sweeper pauses.
-        await WaitUntil(() => _store.Published.Count == 4);
+        // No time passes: after a full round the next comes at once; after a short one the sweeper pauses (its first
+        // timer), and no third round runs until the clock moves.
+        await _time.WaitForTimersAsync(1);
         Assert.Equal([1L, 2L, 3L, 4L], _store.Published);
-        await Settle();
         Assert.Equal(2, _store.Claims);
+        Assert.Equal(0, _time.TimersFired);
     }
 
     [Fact]
@@ -80,29 +88,29 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
         var sweeper = Create();
 
         await sweeper.StartAsync(CancellationToken.None);
-        await WaitUntil(() => _status.ConsecutiveFailures == 1);
+        await _time.WaitForTimersAsync(1);
+        Assert.Equal(1, _status.ConsecutiveFailures);
         Assert.Empty(_store.Published);
 
         // 5 s after the first failure, then 10 s after the second.
-        await Settle();
         _time.Advance(Interval);
-        await WaitUntil(() => _status.ConsecutiveFailures == 2);
-        await Settle();
+        await _time.WaitForTimersAsync(2);
+        Assert.Equal(2, _status.ConsecutiveFailures);
         _time.Advance(TimeSpan.FromSeconds(9));
-        await Settle();
+        Assert.Equal(1, _time.TimersFired);
         Assert.Equal(2, _store.Claims);
         _time.Advance(TimeSpan.FromSeconds(1));
-        await WaitUntil(() => _status.ConsecutiveFailures == 3);
+        await _time.WaitForTimersAsync(3);
+        Assert.Equal(3, _status.ConsecutiveFailures);
         Assert.Equal(3, _store.Claims);
         Assert.Empty(_store.Published);
 
         // Redis is back: the same row is published and the failures are forgotten.
         _cache.Failing = false;
-        await Settle();
         _time.Advance(TimeSpan.FromSeconds(20));
-        await WaitUntil(() => _store.Published.Count == 1);
+        await _time.WaitForTimersAsync(4);
         Assert.Equal([7L], _store.Published);
-        await WaitUntil(() => _status.ConsecutiveFailures == 0);
+        Assert.Equal(0, _status.ConsecutiveFailures);
     }
 
     [Fact]
@@ -115,20 +123,20 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
         var health = new OutboxHealthCheck(_status, _options!, _time);
 
         await sweeper.StartAsync(CancellationToken.None);
-        await WaitUntil(() => _status.ConsecutiveFailures == 1);
-        await Settle();
+        await _time.WaitForTimersAsync(1);
         _time.Advance(Interval);
-        await WaitUntil(() => _status.ConsecutiveFailures == 2);
+        await _time.WaitForTimersAsync(2);
 
         // Two failures: warnings, and still healthy.
+        Assert.Equal(2, _status.ConsecutiveFailures);
         Assert.Equal([(LogLevel.Warning, 4001), (LogLevel.Warning, 4001)], Logged());
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(new HealthCheckContext())).Status);
 
-        await Settle();
         _time.Advance(Interval);
-        await WaitUntil(() => _status.ConsecutiveFailures == 3);
+        await _time.WaitForTimersAsync(3);
 
         // The third in a row: an Error line (what the alert and the on-call person act on), and Degraded.
+        Assert.Equal(3, _status.ConsecutiveFailures);
         Assert.Equal((LogLevel.Error, 4002), Logged()[^1]);
         var degraded = await health.CheckHealthAsync(new HealthCheckContext());
         Assert.Equal(HealthStatus.Degraded, degraded.Status);
@@ -136,9 +144,9 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
 
         // Redis is back: one Information line, healthy again.
         _cache.Failing = false;
-        await Settle();
         _time.Advance(Interval);
-        await WaitUntil(() => _status.ConsecutiveFailures == 0);
+        await _time.WaitForTimersAsync(4);
+        Assert.Equal(0, _status.ConsecutiveFailures);
         Assert.Equal((LogLevel.Information, 4003), Logged()[^1]);
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(new HealthCheckContext())).Status);
     }
@@ -163,11 +171,12 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
         var sweeper = Create(enabled: false);
 
         await sweeper.StartAsync(CancellationToken.None);
-        await Settle();
+        // The loop ends at once, so nothing can claim later, however far the clock moves.
+        await sweeper.ExecuteTask!.WaitAsync(WaitLimit);
         _time.Advance(TimeSpan.FromMinutes(1));
-        await Settle();
 
         Assert.Equal(0, _store.Claims);
+        Assert.Equal(0, _time.TimersCreated);
     }
 
     public async ValueTask DisposeAsync()
@@ -202,16 +211,65 @@ public sealed class OutboxSweeperTests : IAsyncDisposable
     /// <summary>The level and event id of each line the sweeper wrote at Information and above.</summary>
     private List<(LogLevel, int)> Logged() => [.. _log.Lines.Select(l => (l.Level, l.EventId.Id))];
 
-    /// <summary>Lets the sweeper's loop reach its pause (a timer on the fake clock) before the test moves the clock.</summary>
-    private static Task Settle() => Task.Delay(50);
-
-    private static async Task WaitUntil(Func<bool> condition)
+    /// <summary>A <see cref="FakeTimeProvider"/> that tells when the sweeper has reached a pause. Every pause is a
+    /// <c>Task.Delay</c> on this clock, which creates one timer (a zero pause, after a full round, creates none), and the
+    /// sweeper creates it only after the round before it has finished: so "timer N exists" means "N rounds are done
+    /// and the sweeper is waiting for the clock", and advancing the clock then fires it. Timers fire inside
+    /// <see cref="FakeTimeProvider.Advance"/>, so <see cref="TimersFired"/> is exact as soon as Advance returns.</summary>
+    private sealed class SignallingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (!condition())
+        private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
+        private int _created;
+        private int _fired;
+
+        public int TimersCreated => Volatile.Read(ref _created);
+
+        public int TimersFired => Volatile.Read(ref _fired);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 5 s");
-            await Task.Delay(5);
+            var timer = base.CreateTimer(
+                s =>
+                {
+                    Interlocked.Increment(ref _fired);
+                    callback(s);
+                },
+                state, dueTime, period);
+            lock (_waiters)
+            {
+                _created++;
+                foreach (var waiter in _waiters.Where(w => w.Count <= _created).ToList())
+                {
+                    _waiters.Remove(waiter);
+                    waiter.Reached.TrySetResult();
+                }
+            }
+
+            return timer;
+        }
+
+        /// <summary>Completes once <paramref name="count"/> timers have been created; fails after <see cref="WaitLimit"/>.</summary>
+        public async Task WaitForTimersAsync(int count)
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_waiters)
+            {
+                if (_created >= count)
+                {
+                    return;
+                }
+
+                _waiters.Add((count, reached));
+            }
+
+            try
+            {
+                await reached.Task.WaitAsync(WaitLimit);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"the sweeper did not reach pause {count} within {WaitLimit} ({TimersCreated} timers created)");
+            }
         }
     }
 

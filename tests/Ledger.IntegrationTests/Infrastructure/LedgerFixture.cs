@@ -47,7 +47,12 @@ public class LedgerFixture : IAsyncLifetime
     public ILedger CreateLedger(Action<LedgerOptions>? configure = null, TimeProvider? timeProvider = null) =>
         CreateServices(configure, timeProvider).GetRequiredService<ILedger>();
 
-    public ServiceProvider CreateServices(Action<LedgerOptions>? configure = null, TimeProvider? timeProvider = null)
+    public ServiceProvider CreateServices(Action<LedgerOptions>? configure = null, TimeProvider? timeProvider = null) =>
+        CreateServices(configure, timeProvider, register: null);
+
+    /// <summary>As <see cref="CreateServices(Action{LedgerOptions}?, TimeProvider?)"/>, with services of the test's own
+    /// registered before AddLedger, so they take the place of the ledger's (AddLedger adds only what is missing).</summary>
+    public ServiceProvider CreateServices(Action<LedgerOptions>? configure, TimeProvider? timeProvider, Action<IServiceCollection>? register)
     {
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
@@ -55,6 +60,8 @@ public class LedgerFixture : IAsyncLifetime
         {
             services.AddSingleton(timeProvider);
         }
+
+        register?.Invoke(services);
 
         services.AddLedger(options =>
         {

@@ -63,7 +63,7 @@ public sealed class StoppableRedis : IAsyncDisposable
         _process.OutputDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             try
