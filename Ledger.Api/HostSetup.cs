@@ -46,9 +46,15 @@ internal static class HostSetup
 
         services.Configure<JsonOptions>(options =>
         {
-            // Amounts may come as JSON numbers or numeric strings; either way they are read as exact decimals.
+            // Amounts may come as JSON numbers or numeric strings; either way they are read as exact decimals, and a
+            // number a decimal cannot hold exactly is refused, never rounded.
             options.SerializerOptions.NumberHandling = JsonNumberHandling.AllowReadingFromString;
+            options.SerializerOptions.Converters.Add(new ExactDecimalConverter());
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            // "amount" twice (the last would win) or a misspelt "overdraftLimt" (ignored, so the default would apply)
+            // would silently post something other than what the caller meant: both are refused.
+            options.SerializerOptions.AllowDuplicateProperties = false;
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         // Binding failures throw, so the exception handler can answer them as problem+json naming the field.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

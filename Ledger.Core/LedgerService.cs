@@ -216,7 +216,7 @@ internal sealed class LedgerService : ILedger
             request.Amount,
             request.Currency,
             request.Timestamp is { } timestamp ? TruncateToMicroseconds(timestamp).UtcDateTime : null,
-            request.Reference,
+            Validation.NormalizeText(request.Reference),
             ReversalOf: null,
             request.PostedBy ?? _options.DefaultActor,
             request.CorrelationId,
@@ -237,7 +237,7 @@ internal sealed class LedgerService : ILedger
             validation.Add("id", "The reversal id cannot be the empty UUID.");
         }
 
-        validation.MaxLength("reference", request.Reference, Validation.MaxReferenceLength);
+        validation.Text("reference", request.Reference, Validation.MaxReferenceLength);
         validation.Attribution("postedBy", request.PostedBy, request.CorrelationId);
         if (!validation.IsValid)
         {
@@ -260,7 +260,7 @@ internal sealed class LedgerService : ILedger
             Amounts.ToMajor(original.Amount, original.Scale),
             original.Currency,
             ClientTimestamp: null,
-            request.Reference,
+            Validation.NormalizeText(request.Reference),
             original.Id,
             request.PostedBy ?? _options.DefaultActor,
             request.CorrelationId,
@@ -498,7 +498,7 @@ internal sealed class LedgerService : ILedger
         }
 
         validation.Currency("currency", request.Currency, required: false);
-        validation.MaxLength("reference", request.Reference, Validation.MaxReferenceLength);
+        validation.Text("reference", request.Reference, Validation.MaxReferenceLength);
         validation.Attribution("postedBy", request.PostedBy, request.CorrelationId);
         // Compared as stored: both sides truncated to microseconds.
         if (request.Timestamp is { } timestamp && TruncateToMicroseconds(timestamp) > now + _options.MaxClockSkew)

@@ -65,6 +65,57 @@ internal sealed partial class Validation
         }
     }
 
+    /// <summary>
+    /// Free text a person will read back (a reference): normalised to Unicode NFC by <see cref="NormalizeText"/>, then
+    /// at most <paramref name="maxLength"/> characters, with no control character (NUL, CR, LF, TAB, ...), no
+    /// bidirectional formatting character (which can make a statement line read other than it is stored, U+202E
+    /// among them) and no unpaired surrogate.
+    /// </summary>
+    public void Text(string field, string? value, int maxLength)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsControl(c))
+            {
+                Add(field, $"Control characters are not allowed (U+{(int)c:X4} at position {i + 1}).");
+                return;
+            }
+
+            if (IsBidiFormatting(c))
+            {
+                Add(field, $"Bidirectional formatting characters are not allowed (U+{(int)c:X4} at position {i + 1}).");
+                return;
+            }
+
+            if (char.IsSurrogate(c) && !(char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])))
+            {
+                Add(field, $"The text is not valid Unicode (an unpaired surrogate at position {i + 1}).");
+                return;
+            }
+
+            if (char.IsHighSurrogate(c))
+            {
+                i++;
+            }
+        }
+
+        MaxLength(field, NormalizeText(value), maxLength);
+    }
+
+    /// <summary>Free text as the ledger stores and compares it: Unicode NFC, so the same words typed on two systems
+    /// are the same reference (and a replay of a request is recognised as the same content).</summary>
+    public static string? NormalizeText(string? value) =>
+        value is null || value.IsNormalized(System.Text.NormalizationForm.FormC) ? value : value.Normalize(System.Text.NormalizationForm.FormC);
+
+    private static bool IsBidiFormatting(char c) =>
+        c is '؜' or '‎' or '‏' or (>= '‪' and <= '‮') or (>= '⁦' and <= '⁩');
+
     public void MaxLength(string field, string? value, int maxLength)
     {
         if (value is not null && value.Length > maxLength)

@@ -1,13 +1,14 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
-using MySqlConnector;
 
 namespace Ledger.Api.Infrastructure;
 
 /// <summary>Turns exceptions into problem+json: unreadable request bodies and parameters become 400
-/// <c>validation_failed</c> naming the field, a database the ledger could not reach becomes 503
-/// <c>database_unavailable</c> with <c>Retry-After</c>, and anything else a 500 that is logged once.</summary>
+/// <c>validation_failed</c> naming the field, a database the ledger could not reach or lost
+/// (<see cref="DatabaseFaults.IsUnavailable"/>) becomes 503 <c>database_unavailable</c> with <c>Retry-After</c>, and
+/// anything else, a database error that retrying cannot cure included (a missing privilege, a value out of range), a
+/// 500 that is logged once.</summary>
 internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logger, IMeterFactory meterFactory) : IExceptionHandler
 {
     // On the ledger's meter, so /metrics and the LedgerDatabaseUnavailable alert see it with the rest.
@@ -19,7 +20,7 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
         var result = exception switch
         {
             BadHttpRequestException bad => FromBadRequest(httpContext, bad),
-            _ when FromDatabaseClient(exception) => DatabaseUnavailable(httpContext, exception),
+            _ when DatabaseFaults.IsUnavailable(exception) => DatabaseUnavailable(httpContext, exception),
             _ => null,
         };
 
@@ -47,6 +48,23 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
     {
         if (exception.InnerException is JsonException json)
         {
+            // A number refused rather than rounded, a property given twice, a property the request does not have:
+            // each names its field.
+            if (json is InexactNumberException)
+            {
+                return Problems.Validation(context, FieldOf(json.Path), json.Message);
+            }
+
+            if (json.Message.StartsWith("Duplicate property", StringComparison.Ordinal))
+            {
+                return Problems.Validation(context, FieldOf(json.Path), "The property is given more than once.");
+            }
+
+            if (json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+            {
+                return Problems.Validation(context, FieldOf(json.Path), "The request has no such property (check its spelling).");
+            }
+
             // A value of the wrong type names its field; broken JSON is a fault of the whole body.
             var conversion = json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal);
             var field = conversion ? FieldOf(json.Path) : "body";
@@ -58,22 +76,6 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
 
         // Missing body, unparsable route or query values and the like: the framework's message names the parameter.
         return Problems.Validation(context, "request", exception.Message);
-    }
-
-    /// <summary>A database error, or a connection the database dropped (the client then throws I/O or state errors
-    /// of its own, sometimes without a MySqlException in the chain): either way the database could not be used.</summary>
-    internal static bool FromDatabaseClient(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is MySqlException or MySqlProtocolException ||
-                string.Equals(current.Source, "MySqlConnector", StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>"$.amount" becomes "amount"; "$" or no path (the JSON itself is broken) becomes "body".</summary>

@@ -23,14 +23,16 @@ internal static class PostingRetry
 
     public static readonly ResiliencePropertyKey<Guid> TransferIdKey = new("ledger.transfer-id");
 
-    /// <summary>Version conflicts; transient faults (deadlock, lock-wait time-out, lost connection); a duplicate id
-    /// inserted at the same moment by another post of the same transfer (the next attempt replays it); a procedure
-    /// missing for the instant a deployment re-creates it; a batch whose guard failed.</summary>
+    /// <summary>Version conflicts; a database that is unavailable for now (<see cref="DatabaseFaults.IsUnavailable"/>:
+    /// a refused or dropped connection, a deadlock, a lock-wait time-out; the ids make a second attempt safe even
+    /// when a COMMIT's outcome was lost); a duplicate id inserted at the same moment by another post of the same
+    /// transfer (the next attempt replays it); a procedure missing for the instant a deployment re-creates it; a
+    /// batch whose guard failed.</summary>
     public static bool IsRetryable(Exception exception) => exception switch
     {
         VersionConflictException => true,
-        MySqlException mysql => mysql.IsTransient ||
-                                mysql.ErrorCode is MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.StoredProcedureDoesNotExist ||
+        _ when DatabaseFaults.IsUnavailable(exception) => true,
+        MySqlException mysql => mysql.ErrorCode is MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.StoredProcedureDoesNotExist ||
                                 mysql.Number == BatchGuardFailed,
         _ => false,
     };

@@ -176,7 +176,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
                 (Store: _store, Commands: commands, Now: (Func<DateTime>)(() => _time.GetUtcNow().UtcDateTime)),
                 CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (batch.Count > 1 && ex is MySqlException { IsTransient: false })
+        catch (Exception ex) when (batch.Count > 1 && ex is MySqlException && !DatabaseFaults.IsUnavailable(ex))
         {
             LogSplitting(_logger, batch.Count, ex.Message);
             var half = batch.Count / 2;

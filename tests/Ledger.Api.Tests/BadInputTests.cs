@@ -53,6 +53,16 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
         ["amount 1e20"] = Bad(s => TransferJson(s, ("amount", "1e20")), "amount"),
         ["amount 1e400"] = Bad(s => TransferJson(s, ("amount", "1e400")), "amount"),
         ["amount missing"] = Bad(s => TransferJson(s, ("amount", null)), "amount"),
+        ["amount with 31 significant digits (rounds to 1)"] = Bad(s => TransferJson(s, ("amount", "1.000000000000000000000000000001")), "amount"),
+        ["amount string with 31 significant digits"] = Bad(s => TransferJson(s, ("amount", "\"1.000000000000000000000000000001\"")), "amount"),
+        ["amount with 29 decimal places"] = Bad(s => TransferJson(s, ("amount", "0.00000000000000000000000000001")), "amount"),
+        ["amount given twice (the last would win)"] = Bad(s => TransferJson(s, ("amount", "0.01"))[..^1] + ",\"amount\":7}", "amount"),
+        ["amount given twice in other case"] = Bad(s => TransferJson(s, ("amount", "0.01"))[..^1] + ",\"Amount\":7}", "amount"),
+        ["unknown property (misspelt reference)"] = Bad(s => TransferJson(s)[..^1] + ",\"refrence\":\"invoice 7\"}", "refrence"),
+        ["reference with NUL"] = Bad(s => TransferJson(s, ("reference", Quote("invoice\u00007"))), "reference"),
+        ["reference with CR LF"] = Bad(s => TransferJson(s, ("reference", Quote("invoice 7\r\nApproved: yes"))), "reference"),
+        ["reference with a right-to-left override"] = Bad(s => TransferJson(s, ("reference", Quote("invoice \u202Efdp.exe"))), "reference"),
+        ["reference with an unpaired surrogate"] = Bad(s => TransferJson(s, ("reference", "\"invoice \\ud800\"")), "reference"),
         ["amount null"] = Bad(s => TransferJson(s, ("amount", "null")), "amount"),
         ["sourceAccountId missing"] = Bad(s => TransferJson(s, ("sourceAccountId", null)), "sourceAccountId"),
         ["destinationAccountId missing"] = Bad(s => TransferJson(s, ("destinationAccountId", null)), "destinationAccountId"),
@@ -98,6 +108,9 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
         ["id empty"] = new(_ => AccountJson("\"\""), HttpStatusCode.BadRequest, Validation, "id", _ => string.Empty),
         ["negative overdraft limit"] = new(s => AccountJson(Quote(s.FreshId), overdraft: "-1"), HttpStatusCode.BadRequest, Validation, "overdraftLimit", s => s.FreshId),
         ["overdraft limit with more decimals than USD has"] = new(s => AccountJson(Quote(s.FreshId), overdraft: "1.001"), HttpStatusCode.BadRequest, Validation, "overdraftLimit", s => s.FreshId),
+        ["overdraft limit with 31 significant digits"] = new(s => AccountJson(Quote(s.FreshId), overdraft: "1.000000000000000000000000000001"), HttpStatusCode.BadRequest, Validation, "overdraftLimit", s => s.FreshId),
+        ["overdraft limit given twice"] = new(s => AccountJson(Quote(s.FreshId))[..^1] + ",\"overdraftLimit\":5}", HttpStatusCode.BadRequest, Validation, "overdraftLimit", s => s.FreshId),
+        ["misspelt overdraftLimit"] = new(s => $$"""{"id":{{Quote(s.FreshId)}},"currency":"USD","overdraftLimt":5}""", HttpStatusCode.BadRequest, Validation, "overdraftLimt", s => s.FreshId),
         ["overdraft limit not numeric"] = new(s => AccountJson(Quote(s.FreshId), overdraft: "\"abc\""), HttpStatusCode.BadRequest, Validation, "overdraftLimit", s => s.FreshId),
         ["malformed JSON"] = new(s => $$"""{"id":{{Quote(s.FreshId)}},"currency":""", HttpStatusCode.BadRequest, Validation, "body", s => s.FreshId),
         ["empty body"] = new(_ => string.Empty, HttpStatusCode.BadRequest, Validation, "body", null),
@@ -254,6 +267,25 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
         Assert.True(read.StatusCode == HttpStatusCode.OK, await ApiFactory.DescribeAsync(read));
         Assert.Equal(reference, (await ApiFactory.ReadJsonAsync(read)).GetProperty("reference").GetString());
         Assert.Equal(1L, await factory.CountTransfersAsync(scene.TransferId));
+        Assert.Equal((90m, 2L), await factory.GetBalanceAsync(scene.Source));
+    }
+
+    [Fact]
+    public async Task PostTransfer_DecomposedReference_IsStoredInNfcAndItsReplayIsTheSameContent()
+    {
+        const string decomposed = "Cafe\u0301 Mu\u0308ller";   // e + combining acute, u + combining diaeresis
+        const string composed = "Caf\u00e9 M\u00fcller";
+        var scene = await CreateTransferSceneAsync();
+        using var client = factory.CreateClient(ApiFactory.PosterKey);
+
+        using var posted = await ApiFactory.PostJsonAsync(client, Transfers, TransferJson(scene, ("reference", Quote(decomposed))));
+        using var replayed = await ApiFactory.PostJsonAsync(client, Transfers, TransferJson(scene, ("reference", Quote(composed))));
+
+        Assert.True(posted.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(posted));
+        Assert.Equal(composed, (await ApiFactory.ReadJsonAsync(posted)).GetProperty("reference").GetString());
+        Assert.True(replayed.StatusCode == HttpStatusCode.OK, await ApiFactory.DescribeAsync(replayed));
+        Assert.Equal(composed, await ApiCalls.ScalarAsync<string>(factory.ConnectionString,
+            "SELECT reference FROM transfers WHERE id = @id", ("@id", scene.TransferId.ToByteArray(bigEndian: true))));
         Assert.Equal((90m, 2L), await factory.GetBalanceAsync(scene.Source));
     }
 

@@ -76,20 +76,35 @@ internal static class Scenarios
         new("database-restart", "Database restart",
             "MariaDB shut down cleanly, kept down, started again",
             "MariaDB answers and a pod is back in the endpoints",
-            async (rig, form, ct) =>
-            {
-                rig.Timeline.Add("MariaDB shutting down", "fault");
-                await rig.Database.StopAsync();
-                rig.Timeline.Add("MariaDB down");
-                await Task.Delay(form.Hold, ct);
-                await rig.Database.StartAgainAsync();
-                rig.Timeline.Add("MariaDB answers again", "restored");
-                while (!rig.Pods.Current.Any(rig.Pods.InEndpoints))
-                {
-                    await Task.Delay(50, ct);
-                }
-
-                rig.Timeline.Add("a pod is ready again", "restored");
-            }),
+            (rig, form, ct) => DatabaseDownAndBackAsync(rig, form, kill: false, ct)),
+        new("database-kill", "Database crash",
+            "`kill -9` of MariaDB mid-stream (transactions and sockets cut off), kept down, started again (crash recovery)",
+            "MariaDB answers and a pod is back in the endpoints",
+            (rig, form, ct) => DatabaseDownAndBackAsync(rig, form, kill: true, ct)),
     ];
+
+    private static async Task DatabaseDownAndBackAsync(Rig rig, Form form, bool kill, CancellationToken ct)
+    {
+        if (kill)
+        {
+            rig.Timeline.Add("MariaDB killed (-9)", "fault");
+            await rig.Database.KillAsync();
+        }
+        else
+        {
+            rig.Timeline.Add("MariaDB shutting down", "fault");
+            await rig.Database.StopAsync();
+        }
+
+        rig.Timeline.Add("MariaDB down");
+        await Task.Delay(form.Hold, ct);
+        await rig.Database.StartAgainAsync();
+        rig.Timeline.Add("MariaDB answers again", "restored");
+        while (!rig.Pods.Current.Any(rig.Pods.InEndpoints))
+        {
+            await Task.Delay(50, ct);
+        }
+
+        rig.Timeline.Add("a pod is ready again", "restored");
+    }
 }

@@ -172,6 +172,26 @@ public sealed class StoppableMariaDb : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>Kills the server with SIGKILL, as a crash or an OOM kill would: no shutdown, open transactions cut off
+    /// mid-flight, sockets reset. <see cref="StartAgainAsync"/> then runs InnoDB's crash recovery.</summary>
+    public async Task KillAsync()
+    {
+        var process = _process;
+        if (process is null)
+        {
+            return;
+        }
+
+        if (!process.HasExited)
+        {
+            await ExternalProgram.SignalAsync(process.Id, "KILL");
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+        _process = null;
+    }
+
     /// <summary>Stops the server and deletes its folder.</summary>
     public async ValueTask DisposeAsync()
     {

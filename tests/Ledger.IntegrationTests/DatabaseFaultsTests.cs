@@ -1,0 +1,89 @@
+using Ledger.Testing;
+using MySqlConnector;
+
+namespace Ledger.IntegrationTests;
+
+/// <summary>What <see cref="DatabaseFaults.IsUnavailable"/> says of the errors a real server and client give: a
+/// refused connection and a connection killed mid-statement are "unavailable, retry"; a value out of range and a
+/// refused login are not (retrying cannot cure them, so the API answers 500 and no outage is counted).</summary>
+public sealed class DatabaseFaultsTests
+{
+    [Fact]
+    public async Task ConnectionRefused_IsUnavailable()
+    {
+        var refused = new MySqlConnectionStringBuilder((await TestServers.GetAsync()).MySql)
+        {
+            Port = (uint)LocalPorts.Free(),
+            ConnectionTimeout = 2,
+            Pooling = false,
+        };
+
+        var exception = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var connection = new MySqlConnection(refused.ConnectionString);
+            await connection.OpenAsync();
+        });
+
+        Assert.True(DatabaseFaults.IsUnavailable(exception), exception.ToString());
+    }
+
+    [Fact]
+    public async Task ConnectionKilledMidStatement_IsUnavailable()
+    {
+        var connectionString = new MySqlConnectionStringBuilder((await TestServers.GetAsync()).MySql) { Pooling = false }.ConnectionString;
+        await using var victim = new MySqlConnection(connectionString);
+        await victim.OpenAsync();
+        var victimId = victim.ServerThread;
+        await using var sleep = new MySqlCommand("SELECT SLEEP(60)", victim);
+        var running = sleep.ExecuteScalarAsync();
+
+        await using (var killer = new MySqlConnection(connectionString))
+        {
+            await killer.OpenAsync();
+            // The statement must be running before it is cut off, or the kill would only close an idle session.
+            await Eventually.UntilAsync(async () =>
+            {
+                await using var look = new MySqlCommand("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = @id AND INFO LIKE 'SELECT SLEEP%'", killer);
+                look.Parameters.AddWithValue("@id", victimId);
+                return Convert.ToInt64(await look.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) == 1;
+            }, "the victim's SELECT SLEEP(60) to be running");
+            await using var kill = new MySqlCommand($"KILL CONNECTION {victimId}", killer);
+            await kill.ExecuteNonQueryAsync();
+        }
+
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => running);
+        Assert.True(DatabaseFaults.IsUnavailable(exception), exception.ToString());
+    }
+
+    [Fact]
+    public async Task ValueOutOfRange_IsNotUnavailable()
+    {
+        await using var connection = new MySqlConnection((await TestServers.GetAsync()).MySql);
+        await connection.OpenAsync();
+        await using var overflow = new MySqlCommand("SELECT CAST(9223372036854775807 AS SIGNED) + 1", connection);
+
+        var exception = await Assert.ThrowsAsync<MySqlException>(() => overflow.ExecuteScalarAsync());
+
+        Assert.Equal(MySqlErrorCode.DataOutOfRange, exception.ErrorCode);
+        Assert.False(DatabaseFaults.IsUnavailable(exception), exception.ToString());
+    }
+
+    [Fact]
+    public async Task LoginRefused_IsNotUnavailable()
+    {
+        var wrongPassword = new MySqlConnectionStringBuilder((await TestServers.GetAsync()).MySql)
+        {
+            Password = "not-the-password-" + Guid.NewGuid().ToString("N"),
+            Pooling = false,
+        };
+
+        var exception = await Assert.ThrowsAsync<MySqlException>(async () =>
+        {
+            await using var connection = new MySqlConnection(wrongPassword.ConnectionString);
+            await connection.OpenAsync();
+        });
+
+        Assert.Equal(MySqlErrorCode.AccessDenied, exception.ErrorCode);
+        Assert.False(DatabaseFaults.IsUnavailable(exception), exception.ToString());
+    }
+}
