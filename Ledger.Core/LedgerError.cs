@@ -44,6 +44,7 @@ public sealed class LedgerError
         LedgerErrorCode.AccountExists => "account_exists",
         LedgerErrorCode.AlreadyReversed => "already_reversed",
         LedgerErrorCode.Overloaded => "overloaded",
+        LedgerErrorCode.BalanceOutOfRange => "balance_out_of_range",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown ledger error code."),
     };
 

@@ -35,4 +35,8 @@ public enum LedgerErrorCode
 
     /// <summary><c>overloaded</c>: the posting queue is full; nothing was queued. Retry with the same id after a pause.</summary>
     Overloaded = 10,
+
+    /// <summary><c>balance_out_of_range</c>: the credit would take the destination balance above the largest the ledger
+    /// holds (9,223,372,036,854,775,807 minor units). Like <see cref="InsufficientFunds"/>, final for the transfer id.</summary>
+    BalanceOutOfRange = 11,
 }

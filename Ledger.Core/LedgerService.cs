@@ -400,6 +400,9 @@ internal sealed class LedgerService : ILedger
             case ProcedureStatus.InsufficientFunds:
                 return Reject(command.Id, LedgerErrorCode.InsufficientFunds,
                     $"The source account '{command.SourceAccountId}' has insufficient funds for this transfer.", replayed);
+            case ProcedureStatus.BalanceOutOfRange:
+                return Reject(command.Id, LedgerErrorCode.BalanceOutOfRange,
+                    $"The destination account '{command.DestinationAccountId}' cannot hold a balance this large.", replayed);
             case ProcedureStatus.AmountPrecision:
                 var validation = new Validation();
                 validation.Add("amount", "The amount has more fraction digits than the currency allows.");

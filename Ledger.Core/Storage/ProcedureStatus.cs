@@ -17,4 +17,5 @@ internal enum ProcedureStatus
     TransferToReverseNotFound = 11,
     AlreadyReversed = 12,
     ReversalDoesNotMirror = 13,
+    BalanceOutOfRange = 14,
 }

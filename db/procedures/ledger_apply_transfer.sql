@@ -24,9 +24,10 @@
 --   8 amount has more fraction digits than the currency allows
 --  13 a reversal that does not mirror the transfer it reverses
 --   6 insufficient funds: the debit would take the source below -overdraft_limit
+--  14 balance out of range: the credit would take the destination above the largest balance a BIGINT holds
 --   7 version conflict: another writer changed an account since it was read; roll back and retry
 --   0 posted: o_source_* and o_destination_* hold both accounts' new balances and versions
--- Statuses 3, 4, 5 and 6 depend on the ledger's state; they are recorded in transfer_rejections (the caller
+-- Statuses 3, 4, 5, 6 and 14 depend on the ledger's state; they are recorded in transfer_rejections (the caller
 -- commits them) and a retry with the same id and content gets the same status again with o_replayed = 1.
 DROP PROCEDURE IF EXISTS ledger_apply_transfer;
 DELIMITER $$
@@ -166,6 +167,11 @@ proc: BEGIN
             SET v_status = 6;
             LEAVE checks;
         END IF;
+        -- Written so that the check itself cannot overflow (v_amount > 0).
+        IF v_dst_balance > 9223372036854775807 - v_amount THEN
+            SET v_status = 14;
+            LEAVE checks;
+        END IF;
 
         -- Guarded updates in a fixed order. Zero rows means another writer won: nothing of this call may stay,
         -- so the caller rolls back (the first update may already have been applied).
@@ -216,7 +222,7 @@ proc: BEGIN
                (p_destination, v_dst_version, v_dst_balance, p_posted_at);
     END checks;
 
-    IF v_status IN (3, 4, 5, 6) THEN
+    IF v_status IN (3, 4, 5, 6, 14) THEN
         -- A refusal is final for its id, so it is recorded only under the locks of the accounts: a post of the same
         -- id in flight holds them until it commits, and one that committed is seen now (then roll back and retry,
         -- which replays it).
@@ -227,7 +233,7 @@ proc: BEGIN
     END IF;
 
     SET o_status = v_status;
-    IF v_status IN (3, 4, 5, 6) THEN
+    IF v_status IN (3, 4, 5, 6, 14) THEN
         INSERT INTO transfer_rejections (id, source_account_id, destination_account_id, amount, currency,
                                          client_timestamp, reference, reversal_of, status, rejected_at,
                                          rejected_for, correlation_id)

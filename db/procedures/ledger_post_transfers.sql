@@ -13,10 +13,12 @@
 --      the locks, so a concurrent post of the same transfer has committed or not started;
 --   4. the state-independent refusals (unknown account, currency mismatch, precision) are decided for all at once;
 --   5. running balances per account come from window functions over the debit and credit legs in batch order; while
---      some debit takes its account below -overdraft_limit, the earliest such transfer is refused (insufficient
---      funds), with every other offender whose refusal nothing undecided could change, and the running balances are
---      recomputed without them; everything before the earliest offender is final at each round, so the result is
---      exactly the sequential one, in one round when nothing is short and in few rounds otherwise;
+--      some debit takes its account below -overdraft_limit (insufficient funds) or some credit takes its account above
+--      the largest BIGINT (balance out of range), the earliest such transfer is refused, with every other offender
+--      whose refusal nothing undecided could change, and the running balances are recomputed without them;
+--      everything before the earliest offender is final at each round, so the result is exactly the sequential one,
+--      in one round when nothing is short and in few rounds otherwise (when some account could overflow, one
+--      offender per round: refusing a transfer for its credit gives its debit back, which can cure a later debit);
 --   6. accounts, transfers, entries, the outbox (one row per account, its newest balance) and recorded refusals are
 --      written with one statement each.
 -- Each statement names each temporary table at most once (MySQL 8.0 cannot reopen a temporary table in one query),
@@ -39,6 +41,7 @@ CREATE PROCEDURE ledger_post_transfers(IN p_batch LONGTEXT, IN p_posted_at DATET
 BEGIN
     DECLARE v_first INT;
     DECLARE v_changed INT;
+    DECLARE v_may_overflow TINYINT UNSIGNED DEFAULT 0;
 
     -- MEMORY temporary tables are private to the connection; they are emptied here rather than dropped, as a pooled
     -- connection may keep them between calls.
@@ -91,7 +94,7 @@ BEGIN
         leg     TINYINT UNSIGNED NOT NULL,
         account VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
         delta   BIGINT NOT NULL,
-        run     BIGINT NOT NULL,
+        run     DECIMAL(24, 0) NOT NULL,
         k       BIGINT NOT NULL,
         short   TINYINT UNSIGNED NOT NULL,
         PRIMARY KEY (n, leg)
@@ -212,34 +215,56 @@ BEGIN
     SELECT n, 0, s, -amount FROM ledger_batch_transfers WHERE status IS NULL;
     INSERT INTO ledger_batch_legs (n, leg, account, delta)
     SELECT n, 1, d, amount FROM ledger_batch_transfers WHERE status IS NULL;
+    -- Could any account go above the largest BIGINT, even were every debit of the batch refused? Almost never; when
+    -- it could, offenders are refused one per round below.
+    SELECT COUNT(*) > 0 INTO v_may_overflow
+      FROM (SELECT l.account
+              FROM ledger_batch_legs l
+              JOIN ledger_batch_accounts a ON a.id = l.account
+             WHERE l.leg = 1
+             GROUP BY l.account, a.balance
+            HAVING a.balance + SUM(l.delta) > 9223372036854775807) o;
     funds: LOOP
         DELETE FROM ledger_batch_running;
         INSERT INTO ledger_batch_running (n, leg, account, delta, run, k, short)
         SELECT l.n, l.leg, l.account, l.delta,
                SUM(l.delta) OVER (PARTITION BY l.account ORDER BY l.n, l.leg ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
                ROW_NUMBER() OVER (PARTITION BY l.account ORDER BY l.n, l.leg),
-               l.leg = 0 AND a.balance + SUM(l.delta) OVER (PARTITION BY l.account ORDER BY l.n, l.leg
-                                                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-                             < -a.overdraft_limit
+               CASE l.leg
+                   WHEN 0 THEN a.balance + SUM(l.delta) OVER (PARTITION BY l.account ORDER BY l.n, l.leg
+                                                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                               < -a.overdraft_limit
+                   ELSE a.balance + SUM(l.delta) OVER (PARTITION BY l.account ORDER BY l.n, l.leg
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                        > 9223372036854775807
+               END
           FROM ledger_batch_legs l
           JOIN ledger_batch_accounts a ON a.id = l.account;
         SELECT MIN(n) INTO v_first FROM ledger_batch_running WHERE short = 1;
         IF v_first IS NULL THEN
             LEAVE funds;
         END IF;
-        -- Refused at once: the earliest offender, and every debit that is the first offender of its account with
-        -- no credit to that account from the earliest offender on (nothing undecided can raise its balance then).
-        -- The others wait for the next round, on balances without these.
-        INSERT INTO ledger_batch_refused (n)
-        SELECT n
-          FROM (SELECT n, short,
-                       SUM(short) OVER (PARTITION BY account ORDER BY n, leg
-                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_short,
-                       SUM(leg = 1 AND n >= v_first) OVER (PARTITION BY account ORDER BY n, leg
-                                                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS credits
-                  FROM ledger_batch_running) w
-         WHERE short = 1 AND COALESCE(earlier_short, 0) = 0 AND COALESCE(credits, 0) = 0;
-        UPDATE ledger_batch_transfers b JOIN ledger_batch_refused x ON x.n = b.n SET b.status = 6;
+        -- Refused at once: the earliest offender, and (when no account can overflow) every debit that is the first
+        -- offender of its account with no credit to that account from the earliest offender on (nothing undecided
+        -- can raise its balance then). The others wait for the next round, on balances without these. A transfer
+        -- short on its debit is refused for funds (6), as ledger_apply_transfer checks funds first; otherwise its
+        -- credit overflows (14).
+        IF v_may_overflow THEN
+            INSERT INTO ledger_batch_refused (n) VALUES (v_first);
+        ELSE
+            INSERT INTO ledger_batch_refused (n)
+            SELECT n
+              FROM (SELECT n, leg, short,
+                           SUM(short) OVER (PARTITION BY account ORDER BY n, leg
+                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_short,
+                           SUM(leg = 1 AND n >= v_first) OVER (PARTITION BY account ORDER BY n, leg
+                                                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS credits
+                      FROM ledger_batch_running) w
+             WHERE short = 1 AND leg = 0 AND COALESCE(earlier_short, 0) = 0 AND COALESCE(credits, 0) = 0;
+        END IF;
+        UPDATE ledger_batch_transfers b
+          JOIN ledger_batch_refused x ON x.n = b.n
+           SET b.status = IF(EXISTS (SELECT 1 FROM ledger_batch_running r WHERE r.n = b.n AND r.leg = 0 AND r.short = 1), 6, 14);
         DELETE l FROM ledger_batch_legs l JOIN ledger_batch_refused x ON x.n = l.n;
         DELETE FROM ledger_batch_refused;
     END LOOP;
@@ -294,7 +319,7 @@ BEGIN
                                      rejected_for, correlation_id)
     SELECT id, s, d, a, COALESCE(c, src_currency), t, r, NULL, status, p_posted_at, p, k
       FROM ledger_batch_transfers
-     WHERE status IN (3, 4, 5, 6) AND replayed = 0
+     WHERE status IN (3, 4, 5, 6, 14) AND replayed = 0
      ORDER BY n;
 
     -- A posted transfer is answered from the batch itself; a replay from the transfer it replays.

@@ -161,7 +161,6 @@ public sealed class OverdraftApiTests(ApiFactory factory) : IClassFixture<ApiFac
     [InlineData("")]
     [InlineData("{}")]
     [InlineData("""{"overdraftLimit":null}""")]
-    [InlineData("""{"overdraftlimit_typo":5}""")]
     [InlineData("""{"overdraftLimit":-1}""")]
     [InlineData("""{"overdraftLimit":-0.01}""")]
     [InlineData("""{"overdraftLimit":1.001}""")]
@@ -176,6 +175,20 @@ public sealed class OverdraftApiTests(ApiFactory factory) : IClassFixture<ApiFac
         using var response = await ApiCalls.PatchAccountAsync(admin, account, json);
 
         await ApiCalls.AssertProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed", "overdraftLimit");
+        await AssertLimitAsync(account, 7m);
+        Assert.Equal(1L, await CountAuditRowsAsync(account));
+    }
+
+    [Fact]
+    public async Task UpdateAccount_MisspeltLimit_Returns400NamingTheMisspeltPropertyAndChangesNothing()
+    {
+        var account = await factory.CreateAccountAsync(label: "od-typo");
+        await SetLimitAsync(account, "7");
+        using var admin = factory.CreateClient(ApiFactory.AdminKey);
+
+        using var response = await ApiCalls.PatchAccountAsync(admin, account, """{"overdraftlimit_typo":5}""");
+
+        await ApiCalls.AssertProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed", "overdraftlimit_typo");
         await AssertLimitAsync(account, 7m);
         Assert.Equal(1L, await CountAuditRowsAsync(account));
     }

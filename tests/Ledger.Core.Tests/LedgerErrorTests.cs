@@ -17,6 +17,7 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.AccountExists, "account_exists" },
         { LedgerErrorCode.AlreadyReversed, "already_reversed" },
         { LedgerErrorCode.Overloaded, "overloaded" },
+        { LedgerErrorCode.BalanceOutOfRange, "balance_out_of_range" },
     };
 
     public static TheoryData<LedgerErrorCode, int> CodeNumbers => new()
@@ -31,6 +32,7 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.AccountExists, 8 },
         { LedgerErrorCode.AlreadyReversed, 9 },
         { LedgerErrorCode.Overloaded, 10 },
+        { LedgerErrorCode.BalanceOutOfRange, 11 },
     };
 
     [Theory]
@@ -81,7 +83,7 @@ public sealed partial class LedgerErrorTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(11)]
+    [InlineData(12)]
     [InlineData(-1)]
     [InlineData(int.MaxValue)]
     public void ToCodeName_UnknownValue_ThrowsArgumentOutOfRange(int value)
