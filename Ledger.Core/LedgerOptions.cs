@@ -40,6 +40,25 @@ public sealed class LedgerOptions
 
     /// <summary>The outbox sweeper, which publishes every committed balance change to the cache.</summary>
     public OutboxOptions Outbox { get; set; } = new();
+
+    /// <summary>The largest overdraft limit an account may be given, per currency.</summary>
+    public OverdraftOptions Overdraft { get; set; } = new();
+}
+
+/// <summary>Caps on overdraft limits, in major units of each currency: a limit above its currency's cap is refused
+/// (<see cref="LedgerErrorCode.ValidationFailed"/>) when an account is opened and when the limit is changed, however
+/// privileged the caller. Bound from <c>Ledger:Overdraft</c>, e.g. <c>Ledger:Overdraft:Maximum:JPY = 100000000</c>.</summary>
+public sealed class OverdraftOptions
+{
+    /// <summary>The cap of a currency that <see cref="Maximum"/> does not name. Default: 1,000,000,000.</summary>
+    public decimal DefaultMaximum { get; set; } = 1_000_000_000m;
+
+    /// <summary>Caps by ISO 4217 code (major units), overriding <see cref="DefaultMaximum"/>.</summary>
+    public Dictionary<string, decimal> Maximum { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The cap that applies to <paramref name="currency"/>.</summary>
+    /// <param name="currency">An ISO 4217 code.</param>
+    public decimal MaximumFor(string currency) => Maximum.TryGetValue(currency, out var maximum) ? maximum : DefaultMaximum;
 }
 
 /// <summary>The outbox sweeper: a hosted service that takes unpublished outbox rows in order, writes the accounts'

@@ -37,6 +37,19 @@ internal sealed class LedgerOptionsValidator : IValidateOptions<LedgerOptions>
             failures.Add("ConnectionStrings:Ledger is required.");
         }
 
+        foreach (var (currency, maximum) in options.Overdraft.Maximum.Append(new("(default)", options.Overdraft.DefaultMaximum)))
+        {
+            if (currency != "(default)" && !Validation.IsCurrencyCode(currency))
+            {
+                failures.Add($"Ledger:Overdraft:Maximum:{currency}: the key must be an ISO 4217 code in capitals.");
+            }
+
+            if (maximum < 0m || maximum >= Amounts.MaxMajorAmount)
+            {
+                failures.Add($"Ledger:Overdraft {currency}: the maximum must be zero or more and below {Amounts.MaxMajorAmount}.");
+            }
+        }
+
         if (options.Retry.BaseDelay < TimeSpan.Zero || options.Retry.MaxDelay < options.Retry.BaseDelay)
         {
             failures.Add("Ledger:Retry: BaseDelay must be zero or more and MaxDelay at least BaseDelay.");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ledger.Cache;
 using Ledger.Migrations;
 using Ledger.Posting;
@@ -80,6 +81,11 @@ internal sealed class LedgerService : ILedger
         {
             validation.Add("overdraftLimit", $"The overdraft limit must have at most {scale} fraction digits and be below {Amounts.MaxMajorAmount}.");
             return LedgerResult<Account>.Failure(validation.ToError());
+        }
+
+        if (OverdraftAboveMaximum(request.OverdraftLimit, request.Currency!) is { } tooHigh)
+        {
+            return LedgerResult<Account>.Failure(tooHigh);
         }
 
         var now = Now();
@@ -295,6 +301,11 @@ internal sealed class LedgerService : ILedger
         {
             validation.Add("overdraftLimit", $"The overdraft limit must have at most {account.Scale} fraction digits and be below {Amounts.MaxMajorAmount}.");
             return LedgerResult<Account>.Failure(validation.ToError());
+        }
+
+        if (OverdraftAboveMaximum(request.OverdraftLimit, account.Currency) is { } tooHigh)
+        {
+            return LedgerResult<Account>.Failure(tooHigh);
         }
 
         var updated = await _store.SetOverdraftLimitAsync(
@@ -518,6 +529,21 @@ internal sealed class LedgerService : ILedger
     }
 
     private DateTimeOffset Now() => TruncateToMicroseconds(_time.GetUtcNow());
+
+    /// <summary>The refusal of an overdraft limit above its currency's cap (<see cref="OverdraftOptions"/>), or null.</summary>
+    private LedgerError? OverdraftAboveMaximum(decimal overdraftLimit, string currency)
+    {
+        var maximum = _options.Overdraft.MaximumFor(currency);
+        if (overdraftLimit <= maximum)
+        {
+            return null;
+        }
+
+        var validation = new Validation();
+        validation.Add("overdraftLimit", string.Create(CultureInfo.InvariantCulture,
+            $"The overdraft limit is at most {maximum} {currency} (Ledger:Overdraft)."));
+        return validation.ToError();
+    }
 
     private LedgerResult<Transfer> Reject(Guid transferId, LedgerErrorCode code, string message, bool replayed) =>
         Reject(transferId, new LedgerError(code, message), replayed);

@@ -31,7 +31,7 @@ ConnectionStrings__Ledger="$connection" ConnectionStrings__Redis="$LEDGER_TEST_R
   Ledger__MigrateOnStartup=true Ledger__Cache__KeyPrefix="overload:" \
   ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$port" \
   Auth__ApiKeys__0__Name=overload Auth__ApiKeys__0__Key="$key" \
-  Auth__ApiKeys__0__Roles__0=poster Auth__ApiKeys__0__Roles__1=reader \
+  Auth__ApiKeys__0__Roles__0=poster Auth__ApiKeys__0__Roles__1=reader Auth__ApiKeys__0__Roles__2=admin \
   dotnet Ledger.Api/bin/Release/net10.0/Ledger.Api.dll >/tmp/ledger-overload-api.log 2>&1 &
 api=$!
 trap 'kill "$api" 2>/dev/null || true' EXIT

@@ -18,9 +18,12 @@ internal static class AccountsApi
         group.MapPost("/", CreateAccountAsync)
             .WithName("CreateAccount")
             .WithSummary("Open an account")
-            .WithDescription("Opens an account with a zero balance in the given currency. Needs the poster role.")
+            .WithDescription("Opens an account with a zero balance in the given currency. Needs the poster role; an " +
+                             "overdraft limit above zero needs the admin role as well (it lets the account's holder " +
+                             "spend money the account does not hold), and is at most the currency's cap (Ledger:Overdraft).")
             .RequireAuthorization(Roles.Poster)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("/{id}", GetAccountAsync)
@@ -65,6 +68,14 @@ internal static class AccountsApi
         if (body is null)
         {
             return Problems.Validation(context, "body", "A JSON body is required.");
+        }
+
+        // Granting credit is an admin's decision, at opening as later (PATCH): a poster opens accounts without one.
+        if (body.OverdraftLimit > 0m && !context.User.IsInRole(Roles.Admin))
+        {
+            return Problems.Create(context, StatusCodes.Status403Forbidden, Problems.Forbidden,
+                "Opening an account with an overdraft limit needs the admin role as well as poster; open it without one, " +
+                "or have an admin set the limit (PATCH /v1/accounts/{id}).");
         }
 
         var result = await ledger.CreateAccountAsync(

@@ -76,11 +76,14 @@ public sealed class ApiProcess : IAsyncDisposable
             ["Ledger__MigrateOnStartup"] = "true",
             ["Ledger__Cache__KeyPrefix"] = $"test:proc:{Guid.NewGuid():N}:",
             ["Logging__Console__FormatterName"] = "simple",
-            ["Auth__ApiKeys__0__Name"] = ApiFactory.PosterName,
-            ["Auth__ApiKeys__0__Key"] = ApiFactory.PosterKey,
-            ["Auth__ApiKeys__0__Roles__0"] = "poster",
-            ["Auth__ApiKeys__0__Roles__1"] = "reader",
         };
+        var keys = new Dictionary<string, string?>(StringComparer.Ordinal);
+        ApiFactory.AddKeys(keys);
+        foreach (var (key, value) in keys)
+        {
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string>(StringComparer.Ordinal))
         {
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
@@ -113,14 +116,14 @@ public sealed class ApiProcess : IAsyncDisposable
     }
 
     /// <summary>A client of this host that sends tester-poster's key.</summary>
-    public HttpClient CreateClient(TimeSpan? timeout = null)
+    public HttpClient CreateClient(TimeSpan? timeout = null, string key = ApiFactory.PosterKey)
     {
         var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
         {
             BaseAddress = BaseAddress,
             Timeout = timeout ?? TimeSpan.FromSeconds(30),
         };
-        client.DefaultRequestHeaders.Add(ApiFactory.ApiKeyHeader, ApiFactory.PosterKey);
+        client.DefaultRequestHeaders.Add(ApiFactory.ApiKeyHeader, key);
         return client;
     }
 

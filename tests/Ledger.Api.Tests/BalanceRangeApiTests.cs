@@ -10,16 +10,21 @@ public sealed class BalanceRangeApiTests(ApiFactory factory) : IClassFixture<Api
     [Fact]
     public async Task PostTransfer_CreditBeyondTheLargestBalance_Is422BalanceOutOfRangeAndChangesNothing()
     {
-        var destination = await factory.CreateAccountAsync("CLF", label: "range-api-dst");
-        using var client = factory.CreateClient(ApiFactory.PosterKey);
+        // A replica whose CLF overdraft cap (Ledger:Overdraft) allows accounts to overdraw that much.
+        await using var api = ConfiguredApiFactory.Beside(factory, new Dictionary<string, string?>
+        {
+            ["Ledger:Overdraft:Maximum:CLF"] = Largest.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var destination = await api.CreateAccountAsync(label: "range-api-dst", currency: "CLF");
+        using var client = api.CreateClient(ApiFactory.PosterKey);
         for (var i = 0; i < 9; i++)
         {
-            var funder = await factory.CreateAccountAsync("CLF", Largest, "range-api-src");
+            var funder = await api.CreateAccountAsync(Largest, "range-api-src", "CLF");
             using var funded = await ApiCalls.PostTransferAsync(client, Guid.CreateVersion7(), funder, destination, Largest);
             Assert.True(funded.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(funded));
         }
 
-        var source = await factory.CreateAccountAsync("CLF", Largest, "range-api-src");
+        var source = await api.CreateAccountAsync(Largest, "range-api-src", "CLF");
         var id = Guid.CreateVersion7();
 
         using var refused = await ApiCalls.PostTransferAsync(client, id, source, destination, Largest);

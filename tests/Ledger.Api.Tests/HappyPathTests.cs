@@ -11,7 +11,7 @@ public sealed class HappyPathTests(ApiFactory factory) : IClassFixture<ApiFactor
     [Fact]
     public async Task CreateAccount_ValidBody_Returns201WithLocationAndAccount()
     {
-        using var client = factory.CreateClient(ApiFactory.PosterKey);
+        using var client = factory.CreateClient(ApiFactory.BankerKey);
         var id = Ids.Account("happy");
 
         using var response = await ApiFactory.PostJsonAsync(client, "/v1/accounts",

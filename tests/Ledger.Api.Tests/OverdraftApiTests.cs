@@ -179,6 +179,47 @@ public sealed class OverdraftApiTests(ApiFactory factory) : IClassFixture<ApiFac
         Assert.Equal(1L, await CountAuditRowsAsync(account));
     }
 
+    /// <summary>Granting credit at opening needs admin as it does later: a poster without admin once opened an account
+    /// allowed to overdraw 99,999,999,999,999 USD and moved 5,000,000 USD out of it.</summary>
+    [Theory]
+    [InlineData(ApiFactory.PosterKey)]
+    [InlineData(ApiFactory.PosterOnlyKey)]
+    public async Task CreateAccount_WithAnOverdraftLimitWithoutAdmin_Is403AndOpensNothing(string key)
+    {
+        var id = Ids.Account("od-open");
+        using var client = factory.CreateClient(key);
+
+        using var response = await ApiFactory.PostJsonAsync(client, "/v1/accounts",
+            JsonSerializer.Serialize(new { id, currency = "USD", overdraftLimit = 99_999_999_999_999m }));
+        using var withoutLimit = await ApiFactory.PostJsonAsync(client, "/v1/accounts",
+            JsonSerializer.Serialize(new { id, currency = "USD", overdraftLimit = 0m }));
+
+        await ApiCalls.AssertProblemAsync(response, HttpStatusCode.Forbidden, "forbidden");
+        Assert.True(withoutLimit.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(withoutLimit));
+        await AssertLimitAsync(id, 0m);
+    }
+
+    /// <summary>Even an admin cannot give a limit above the currency's cap (Ledger:Overdraft, 1,000,000,000 by
+    /// default), at opening or later.</summary>
+    [Fact]
+    public async Task OverdraftLimit_AboveTheCurrencysCap_Is400AtOpeningAndOnChange()
+    {
+        var id = Ids.Account("od-cap");
+        using var banker = factory.CreateClient(ApiFactory.BankerKey);
+        using var admin = factory.CreateClient(ApiFactory.AdminKey);
+
+        using var tooHigh = await ApiFactory.PostJsonAsync(banker, "/v1/accounts",
+            JsonSerializer.Serialize(new { id, currency = "USD", overdraftLimit = 1_000_000_000.01m }));
+        using var atCap = await ApiFactory.PostJsonAsync(banker, "/v1/accounts",
+            JsonSerializer.Serialize(new { id, currency = "USD", overdraftLimit = 1_000_000_000m }));
+        using var raised = await ApiCalls.PatchAccountAsync(admin, id, LimitJson("1000000000.01"));
+
+        await ApiCalls.AssertProblemAsync(tooHigh, HttpStatusCode.BadRequest, "validation_failed", "overdraftLimit");
+        Assert.True(atCap.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(atCap));
+        await ApiCalls.AssertProblemAsync(raised, HttpStatusCode.BadRequest, "validation_failed", "overdraftLimit");
+        await AssertLimitAsync(id, 1_000_000_000m);
+    }
+
     [Fact]
     public async Task UpdateAccount_MisspeltLimit_Returns400NamingTheMisspeltPropertyAndChangesNothing()
     {

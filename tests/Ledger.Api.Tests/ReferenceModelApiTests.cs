@@ -18,7 +18,8 @@ public sealed class ReferenceModelApiTests(ApiFactory factory) : IClassFixture<A
         await using var replica = ConfiguredApiFactory.Beside(factory);
         using var first = factory.CreateClient(ApiFactory.PosterKey);
         using var second = replica.CreateClient(ApiFactory.PosterKey);
-        var accounts = await CreateAccountsAsync((label, limit) => CreateAccountAsync(first, label, limit, seed), seed);
+        using var banker = factory.CreateClient(ApiFactory.BankerKey);
+        var accounts = await CreateAccountsAsync((label, limit) => CreateAccountAsync(banker, label, limit, seed), seed);
         var workload = ReferenceWorkload.Create(seed, accounts, operations: 300);
 
         var driver = new HttpDriver([first, second], workload);

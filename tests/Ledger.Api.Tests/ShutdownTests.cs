@@ -38,14 +38,18 @@ public sealed class ShutdownTests(ITestOutputHelper output)
     [Fact]
     public async Task SigTerm_UnderPostingLoad_DrainsFinishesAcknowledgedPostsAndExitsZero()
     {
+        string source, destination;
         await using var host = await ApiProcess.StartAsync("shutdown", new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Api:ShutdownDrainDelay"] = DrainDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["Api:ShutdownTimeout"] = ShutdownTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         });
         using var client = host.CreateClient(TimeSpan.FromSeconds(15));
-        var source = await CreateAccountAsync(client, 1_000_000_000m);
-        var destination = await CreateAccountAsync(client, 0m);
+        using (var banker = host.CreateClient(key: ApiFactory.BankerKey))
+        {
+            source = await CreateAccountAsync(banker, 1_000_000_000m);
+            destination = await CreateAccountAsync(banker, 0m);
+        }
 
         var clock = Stopwatch.StartNew();
         var posts = new ConcurrentQueue<Post>();

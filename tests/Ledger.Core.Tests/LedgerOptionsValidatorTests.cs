@@ -33,6 +33,9 @@ public sealed class LedgerOptionsValidatorTests
         ["negative MaxClockSkew"] = (o => o.MaxClockSkew = TimeSpan.FromSeconds(-1), "MaxClockSkew"),
         ["MaxClockSkew over a day"] = (o => o.MaxClockSkew = TimeSpan.FromDays(1).Add(TimeSpan.FromTicks(1)), "MaxClockSkew"),
         ["KeyPrefix with a hash tag"] = (o => o.Cache.KeyPrefix = "{app}:", "KeyPrefix"),
+        ["negative overdraft cap"] = (o => o.Overdraft.DefaultMaximum = -1m, "Ledger:Overdraft"),
+        ["overdraft cap at the largest amount"] = (o => o.Overdraft.Maximum["USD"] = Amounts.MaxMajorAmount, "Ledger:Overdraft"),
+        ["overdraft cap for a lowercase code"] = (o => o.Overdraft.Maximum["usd"] = 5m, "Ledger:Overdraft:Maximum:usd"),
     };
 
     public static TheoryData<string> InvalidSettingRows => new(InvalidSettings.Keys);

@@ -9,7 +9,7 @@ namespace Ledger.IntegrationTests;
 /// <see cref="LedgerErrorCode.BalanceOutOfRange"/>, final for its id like insufficient funds, and changes nothing; it
 /// used to surface as the server's "BIGINT value is out of range", answered 503 to every retry. The balances are
 /// reached honestly, in CLF (4 decimal places), by transfers of 99,999,999,999,999.9999 (just under 1e18 minor units)
-/// from accounts allowed to overdraw that much.
+/// from accounts allowed to overdraw that much (CLF's overdraft cap, Ledger:Overdraft, raised for it).
 /// </summary>
 public sealed class BalanceRangeTests(LedgerFixture fixture) : IClassFixture<LedgerFixture>
 {
@@ -21,9 +21,9 @@ public sealed class BalanceRangeTests(LedgerFixture fixture) : IClassFixture<Led
     [InlineData(true)]
     public async Task Credit_BeyondTheLargestBalance_IsBalanceOutOfRangeFinalForItsIdAndChangesNothing(bool batching)
     {
-        var ledger = fixture.CreateLedger(options => options.Batching.Enabled = batching);
+        var ledger = Ledger(batching);
         var destination = await NearlyFullAsync(ledger, "range-dst");
-        var source = await fixture.CreateAccountAsync("CLF", Largest, "range-src");
+        var source = await OpenAsync(ledger, Largest, "range-src");
         var id = Guid.CreateVersion7();
 
         var refused = await PostAsync(ledger, id, source, destination, Largest);
@@ -46,11 +46,12 @@ public sealed class BalanceRangeTests(LedgerFixture fixture) : IClassFixture<Led
     [Fact]
     public async Task Batch_RefusedCreditGivesItsDebitBack_LaterDebitOfTheSameSourceIsPosted()
     {
-        var destination = await NearlyFullAsync(fixture.Ledger, "range-batch-dst");
-        var funder = await fixture.CreateAccountAsync("CLF", Largest, "range-funder");
-        var source = await fixture.CreateAccountAsync("CLF", 0m, "range-batch-src");
-        var other = await fixture.CreateAccountAsync("CLF", 0m, "range-other");
-        Assert.True((await PostAsync(fixture.Ledger, Guid.CreateVersion7(), funder, source, Largest)).IsSuccess);
+        var ledger = Ledger(batching: true);
+        var destination = await NearlyFullAsync(ledger, "range-batch-dst");
+        var funder = await OpenAsync(ledger, Largest, "range-funder");
+        var source = await OpenAsync(ledger, 0m, "range-batch-src");
+        var other = await OpenAsync(ledger, 0m, "range-other");
+        Assert.True((await PostAsync(ledger, Guid.CreateVersion7(), funder, source, Largest)).IsSuccess);
         await using var provider = fixture.CreateServices();
         var store = new BatchStore(provider.GetRequiredService<MySqlDataSource>());
         var now = new DateTime(2026, 12, 3, 12, 0, 0, DateTimeKind.Utc);
@@ -67,17 +68,33 @@ public sealed class BalanceRangeTests(LedgerFixture fixture) : IClassFixture<Led
 
     /// <summary>An account at 9 × 999,999,999,999,999,999 minor units: 223,372,036,854,775,816 short of the largest
     /// balance, so one more transfer of the largest amount cannot fit.</summary>
-    private async Task<string> NearlyFullAsync(ILedger ledger, string label)
+    private static async Task<string> NearlyFullAsync(ILedger ledger, string label)
     {
-        var account = await fixture.CreateAccountAsync("CLF", 0m, label);
+        var account = await OpenAsync(ledger, 0m, label);
         for (var i = 0; i < 9; i++)
         {
-            var source = await fixture.CreateAccountAsync("CLF", Largest, label + "-src");
+            var source = await OpenAsync(ledger, Largest, label + "-src");
             var posted = await PostAsync(ledger, Guid.CreateVersion7(), source, account, Largest);
             Assert.True(posted.IsSuccess, posted.ToString());
         }
 
         return account;
+    }
+
+    private ILedger Ledger(bool batching) => fixture.CreateLedger(options =>
+    {
+        options.Batching.Enabled = batching;
+        options.Overdraft.Maximum["CLF"] = Largest;
+    });
+
+    private static async Task<string> OpenAsync(ILedger ledger, decimal overdraftLimit, string label)
+    {
+        var opened = await ledger.CreateAccountAsync(new CreateAccountRequest
+        {
+            Id = Ids.Account(label), Currency = "CLF", OverdraftLimit = overdraftLimit,
+        });
+        Assert.True(opened.IsSuccess, opened.ToString());
+        return opened.Value.Id;
     }
 
     private static Task<LedgerResult<Transfer>> PostAsync(ILedger ledger, Guid id, string source, string destination, decimal amount) =>

@@ -43,6 +43,24 @@ public sealed class OverdraftTests(LedgerFixture fixture) : IClassFixture<Ledger
         Assert.Equal((-3500L, 2L, 2L), await fixture.AccountStateAsync(account));
     }
 
+    [Fact]
+    public async Task OverdraftLimit_AboveItsCurrencysCap_IsRefusedAtOpeningAndOnChange()
+    {
+        var ledger = fixture.CreateLedger(options => options.Overdraft.Maximum["JPY"] = 100m);
+
+        var tooHigh = await ledger.CreateAccountAsync(new CreateAccountRequest { Currency = "JPY", OverdraftLimit = 101m });
+        var atCap = await ledger.CreateAccountAsync(new CreateAccountRequest { Currency = "JPY", OverdraftLimit = 100m });
+        var raised = await ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest { AccountId = atCap.Value!.Id, OverdraftLimit = 101m });
+        var otherCurrency = await ledger.CreateAccountAsync(new CreateAccountRequest { Currency = "USD", OverdraftLimit = 101m });
+
+        Assert.Equal(LedgerErrorCode.ValidationFailed, tooHigh.Error?.Code);
+        Assert.Contains("100 JPY", Assert.Single(tooHigh.Error!.FieldErrors["overdraftLimit"]), StringComparison.Ordinal);
+        Assert.True(atCap.IsSuccess, atCap.ToString());
+        Assert.Equal(LedgerErrorCode.ValidationFailed, raised.Error?.Code);
+        Assert.Equal(100, (await ledger.GetAccountAsync(atCap.Value.Id)).Value!.OverdraftLimit.MinorUnits);
+        Assert.True(otherCurrency.IsSuccess, "the default cap applies to the other currencies: " + otherCurrency);
+    }
+
     [Theory]
     [InlineData("-1", "overdraftLimit")]
     [InlineData("0.001", "overdraftLimit")]

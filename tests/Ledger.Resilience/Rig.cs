@@ -53,6 +53,8 @@ internal sealed class Rig : IAsyncDisposable
                 ["Auth__ApiKeys__0__Key"] = PosterKey,
                 ["Auth__ApiKeys__0__Roles__0"] = "poster",
                 ["Auth__ApiKeys__0__Roles__1"] = "reader",
+                // It opens the accounts too, each allowed to overdraw: that needs admin as well as poster.
+                ["Auth__ApiKeys__0__Roles__2"] = "admin",
                 ["Auth__ApiKeys__1__Name"] = "resilience-auditor",
                 ["Auth__ApiKeys__1__Key"] = AdminKey,
                 ["Auth__ApiKeys__1__Roles__0"] = "admin",

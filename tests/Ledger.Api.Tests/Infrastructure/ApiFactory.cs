@@ -29,6 +29,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string PosterOnlyKey = "tester-poster-only-key-0123456789";
     public const string AdminName = "tester-admin";
     public const string AdminKey = "tester-admin-key-0123456789";
+    public const string BankerName = "tester-banker";
+    public const string BankerKey = "tester-banker-key-0123456789";
 
     public const string ApiKeyHeader = "X-Api-Key";
     public const string CorrelationHeader = "X-Correlation-ID";
@@ -63,10 +65,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["Ledger:Cache:KeyPrefix"] = KeyPrefix,
             ["Ledger:MigrateOnStartup"] = "false",
         };
-        AddKey(settings, 0, PosterName, PosterKey, "poster", "reader");
-        AddKey(settings, 1, ReaderName, ReaderKey, "reader");
-        AddKey(settings, 2, PosterOnlyName, PosterOnlyKey, "poster");
-        AddKey(settings, 3, AdminName, AdminKey, "admin", "reader");
+        AddKeys(settings);
 
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in settings)
@@ -95,7 +94,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public async Task<string> CreateAccountAsync(string currency = "USD", decimal overdraftLimit = 0m, string label = "api")
     {
         var id = Ids.Account(label);
-        using var client = CreateClient(PosterKey);
+        using var client = CreateClient(overdraftLimit > 0m ? BankerKey : PosterKey);
         using var response = await PostJsonAsync(client, "/v1/accounts", JsonSerializer.Serialize(new
         {
             id,
@@ -187,14 +186,27 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return $"{(int)response.StatusCode} {response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
     }
 
-    private static void AddKey(Dictionary<string, string?> settings, int index, string name, string key, params string[] roles)
+    /// <summary>The test keys, as Auth:ApiKeys settings: a poster (and reader), a reader, a poster alone, an admin (and
+    /// reader), and a banker with all three roles, who may open accounts with an overdraft limit.</summary>
+    internal static void AddKeys(IDictionary<string, string?> settings)
     {
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"Auth:ApiKeys:{index}:");
-        settings[prefix + "Name"] = name;
-        settings[prefix + "Key"] = key;
-        for (var i = 0; i < roles.Length; i++)
+        (string Name, string Key, string[] Roles)[] keys =
+        [
+            (PosterName, PosterKey, ["poster", "reader"]),
+            (ReaderName, ReaderKey, ["reader"]),
+            (PosterOnlyName, PosterOnlyKey, ["poster"]),
+            (AdminName, AdminKey, ["admin", "reader"]),
+            (BankerName, BankerKey, ["poster", "admin", "reader"]),
+        ];
+        for (var index = 0; index < keys.Length; index++)
         {
-            settings[string.Create(CultureInfo.InvariantCulture, $"{prefix}Roles:{i}")] = roles[i];
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"Auth:ApiKeys:{index}:");
+            settings[prefix + "Name"] = keys[index].Name;
+            settings[prefix + "Key"] = keys[index].Key;
+            for (var i = 0; i < keys[index].Roles.Length; i++)
+            {
+                settings[string.Create(CultureInfo.InvariantCulture, $"{prefix}Roles:{i}")] = keys[index].Roles[i];
+            }
         }
     }
 }

@@ -41,10 +41,7 @@ public sealed class ConfiguredApiFactory : WebApplicationFactory<Program>
             ["Ledger:Cache:KeyPrefix"] = KeyPrefix,
             ["Ledger:MigrateOnStartup"] = migrateOnStartup ? "true" : "false",
         };
-        AddKey(0, ApiFactory.PosterName, ApiFactory.PosterKey, "poster", "reader");
-        AddKey(1, ApiFactory.ReaderName, ApiFactory.ReaderKey, "reader");
-        AddKey(2, ApiFactory.PosterOnlyName, ApiFactory.PosterOnlyKey, "poster");
-        AddKey(3, ApiFactory.AdminName, ApiFactory.AdminKey, "admin", "reader");
+        ApiFactory.AddKeys(_settings);
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
@@ -76,11 +73,12 @@ public sealed class ConfiguredApiFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    /// <summary>Opens an account through the API (as tester-poster) and returns its id.</summary>
+    /// <summary>Opens an account through the API (as tester-poster, or tester-banker when it has an overdraft limit)
+    /// and returns its id.</summary>
     public async Task<string> CreateAccountAsync(decimal overdraftLimit = 0m, string label = "api", string currency = "USD")
     {
         var id = Ids.Account(label);
-        using var client = CreateClient(ApiFactory.PosterKey);
+        using var client = CreateClient(overdraftLimit > 0m ? ApiFactory.BankerKey : ApiFactory.PosterKey);
         using var response = await ApiFactory.PostJsonAsync(client, "/v1/accounts",
             JsonSerializer.Serialize(new { id, currency, overdraftLimit }));
         Assert.True(response.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(response));
@@ -102,16 +100,5 @@ public sealed class ConfiguredApiFactory : WebApplicationFactory<Program>
             logging.SetMinimumLevel(LogLevel.Warning);
             _logging?.Invoke(logging);
         });
-    }
-
-    private void AddKey(int index, string name, string key, params string[] roles)
-    {
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"Auth:ApiKeys:{index}:");
-        _settings[prefix + "Name"] = name;
-        _settings[prefix + "Key"] = key;
-        for (var i = 0; i < roles.Length; i++)
-        {
-            _settings[string.Create(CultureInfo.InvariantCulture, $"{prefix}Roles:{i}")] = roles[i];
-        }
     }
 }
