@@ -242,6 +242,10 @@ internal sealed class LedgerService : ILedger
         {
             validation.Add("id", "The reversal id cannot be the empty UUID.");
         }
+        else if (request.Id is { Version: Uuids.DerivedVersion } derived && derived != Uuids.ReversalIdOf(request.TransferId))
+        {
+            validation.Add("id", Uuids.ReservedMessage);
+        }
 
         validation.Text("reference", request.Reference, Validation.MaxReferenceLength);
         validation.Attribution("postedBy", request.PostedBy, request.CorrelationId);
@@ -497,6 +501,10 @@ internal sealed class LedgerService : ILedger
         if (request.Id == Guid.Empty)
         {
             validation.Add("id", "The transfer id cannot be the empty UUID.");
+        }
+        else if (request.Id is { Version: Uuids.DerivedVersion })
+        {
+            validation.Add("id", Uuids.ReservedMessage);
         }
 
         validation.AccountId("sourceAccountId", request.SourceAccountId);

@@ -19,7 +19,8 @@ internal static class TransfersApi
             .WithSummary("Post a transfer")
             .WithDescription("Moves money from the source to the destination account atomically and exactly once. " +
                              "201 when posted; 200 with Idempotent-Replayed: true when the same id and content were " +
-                             "posted before; 409 idempotency_conflict when the id was used with other content. " +
+                             "posted before by the same key; 409 idempotency_conflict when the id was used with other " +
+                             "content or by another key. Ids of UUID version 5 are reserved for derived reversal ids. " +
                              "Needs the poster role.")
             .RequireAuthorization(Roles.Poster)
             .Produces<TransferResponse>(StatusCodes.Status200OK)
@@ -34,10 +35,11 @@ internal static class TransfersApi
             .WithDescription("Posts the compensating transfer (same amount, accounts swapped) linked by reversalOf. " +
                              "201 when posted; 200 with Idempotent-Replayed: true for a retry of the same reversal; " +
                              "409 already_reversed when the transfer was reversed by another reversal. The body is " +
-                             "optional. Needs the poster role.")
+                             "optional. Needs the poster role, and the key that posted the transfer or the admin role.")
             .RequireAuthorization(Roles.Poster)
             .Produces<TransferResponse>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -97,6 +99,16 @@ internal static class TransfersApi
         }
 
         CorrelationId.SetTransferId(context, transferId);
+        // Only whoever posted a transfer, or an admin, may undo it. (Who posted it never changes, so reading it first
+        // is safe.) An unknown transfer is left to the ledger, which answers 404.
+        if (!context.User.IsInRole(Roles.Admin) &&
+            await ledger.GetTransferAsync(transferId, cancellationToken) is { IsSuccess: true } original &&
+            !string.Equals(original.Value.PostedBy, context.User.Identity?.Name, StringComparison.Ordinal))
+        {
+            return Problems.Create(context, StatusCodes.Status403Forbidden, Problems.Forbidden,
+                "Only the key that posted the transfer, or a key with the admin role, may reverse it.");
+        }
+
         var result = await ledger.ReverseTransferAsync(
             new ReverseTransferRequest
             {

@@ -16,8 +16,9 @@
 -- amount), and a transfer is reversed at most once.
 --
 -- o_status (stable numbers, checked in this order):
---   1 replayed: a transfer with this id exists with the same content
---   2 idempotency conflict: a transfer (or a recorded refusal) with this id exists with different content
+--   1 replayed: a transfer with this id exists with the same content, posted by the same p_posted_by
+--   2 idempotency conflict: a transfer (or a recorded refusal) with this id exists with different content, or was
+--     posted by another (an id is answered only to whoever posted it: another key learns nothing of it)
 --   3 source account not found          4 destination account not found
 --  11 the transfer to reverse does not exist     12 that transfer has been reversed already
 --   5 currency mismatch (between the accounts, or with p_currency)
@@ -77,6 +78,7 @@ proc: BEGIN
                     AND t.client_timestamp <=> p_client_timestamp
                     AND t.reference <=> p_reference
                     AND t.reversal_of <=> p_reversal_of
+                    AND t.posted_by <=> p_posted_by
                    THEN 1 ELSE 2 END)
       INTO o_status
       FROM transfers t
@@ -95,6 +97,7 @@ proc: BEGIN
                     AND r.client_timestamp <=> p_client_timestamp
                     AND r.reference <=> p_reference
                     AND r.reversal_of <=> p_reversal_of
+                    AND r.rejected_for <=> p_posted_by
                    THEN r.status ELSE 2 END)
       INTO o_status
       FROM transfer_rejections r

@@ -9,7 +9,8 @@
 --   2. every account of the batch is locked with one statement, in byte order of the ids, so two batches (from two
 --      replicas, or two workers of one) wait for each other instead of deadlocking, and single posts (which update
 --      in the same order) cannot deadlock with a batch either;
---   3. then known ids are answered from transfers and transfer_rejections (replays and idempotency conflicts): under
+--   3. then known ids are answered from transfers and transfer_rejections (replays and idempotency conflicts; an id
+--      posted by another p is a conflict, as in ledger_apply_transfer): under
 --      the locks, so a concurrent post of the same transfer has committed or not started;
 --   4. the state-independent refusals (unknown account, currency mismatch, precision) are decided for all at once;
 --   5. running balances per account come from window functions over the debit and credit legs in batch order; while
@@ -167,6 +168,7 @@ BEGIN
                            AND x.client_timestamp <=> b.t
                            AND x.reference <=> b.r
                            AND x.reversal_of IS NULL
+                           AND x.posted_by <=> b.p
                           THEN 1 ELSE 2 END;
     UPDATE ledger_batch_transfers b
       STRAIGHT_JOIN transfer_rejections x ON x.id = b.id
@@ -179,6 +181,7 @@ BEGIN
                            AND x.client_timestamp <=> b.t
                            AND x.reference <=> b.r
                            AND x.reversal_of IS NULL
+                           AND x.rejected_for <=> b.p
                           THEN x.status ELSE 2 END
      WHERE b.status IS NULL;
 

@@ -20,6 +20,7 @@ public sealed class ReverseTransferValidationTests : IDisposable
     {
         ["empty UUID transferId"] = (Valid with { TransferId = Guid.Empty }, "transferId"),
         ["empty UUID id"] = (Valid with { Id = Guid.Empty }, "id"),
+        ["id of UUID version 5 not derived from this transfer"] = (Valid with { Id = Uuids.ReversalIdOf(Guid.CreateVersion7()) }, "id"),
         ["reference of 257 characters"] = (Valid with { Reference = new string('r', 257) }, "reference"),
         ["postedBy of 101 characters"] = (Valid with { PostedBy = new string('p', 101) }, "postedBy"),
         ["correlationId of 65 characters"] = (Valid with { CorrelationId = new string('c', 65) }, "correlationId"),
@@ -29,6 +30,7 @@ public sealed class ReverseTransferValidationTests : IDisposable
     private static readonly Dictionary<string, ReverseTransferRequest> AcceptedReversals = new(StringComparer.Ordinal)
     {
         ["no id (derived from the original's)"] = Valid with { Id = null },
+        ["the id derived from the original's, given"] = Valid with { Id = Uuids.ReversalIdOf(Valid.TransferId) },
         ["reference of 256 characters"] = Valid with { Reference = new string('r', 256) },
         ["postedBy of 100 characters"] = Valid with { PostedBy = new string('p', 100) },
         ["correlationId of 64 characters"] = Valid with { CorrelationId = new string('c', 64) },
