@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace Ledger.Api;
 
@@ -29,13 +30,8 @@ internal static class HostSetup
 
         services.AddOptions<AuthOptions>()
             .BindConfiguration(AuthOptions.SectionName)
-            .Validate(
-                auth => auth.ApiKeys.All(k => !string.IsNullOrWhiteSpace(k.Name) && k.Key.Length >= 16 && k.Roles.All(Roles.All.Contains)),
-                "Every Auth:ApiKeys entry needs a Name, a Key of at least 16 characters, and Roles from reader, poster, admin.")
-            .Validate(
-                auth => auth.ApiKeys.Select(k => k.Key).Distinct(StringComparer.Ordinal).Count() == auth.ApiKeys.Count,
-                "Two Auth:ApiKeys entries have the same Key.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(
                 ApiKeyAuthenticationHandler.SchemeName, null);

@@ -14,7 +14,7 @@ cd "$root"
 seconds="${1:-30}"
 connections="${2:-2048}"
 port="${LEDGER_OVERLOAD_PORT:-5091}"
-key="overload-poster-key-0123456789"
+key="overload-poster-key-0123456789-abcdefghij"
 accounts=200
 
 eval "$(bash scripts/servers-up.sh --print-env)"

@@ -28,7 +28,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var match = Find(keys.CurrentValue.ApiKeys, presented);
+        var match = Find(keys.CurrentValue.All, presented);
         if (match is null)
         {
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
@@ -53,7 +53,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             "The API key does not have the role this operation needs.").ExecuteAsync(Context);
 
     /// <summary>Compares hashes in fixed time so neither the content nor the length of a key leaks through timing.</summary>
-    private static ApiKeyOptions? Find(List<ApiKeyOptions> configured, string presented)
+    private static ApiKeyOptions? Find(IReadOnlyList<ApiKeyOptions> configured, string presented)
     {
         var presentedHash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
         ApiKeyOptions? match = null;

@@ -9,8 +9,8 @@ namespace Ledger.Resilience;
 /// </summary>
 internal sealed class Rig : IAsyncDisposable
 {
-    public const string PosterKey = "resilience-poster-key-0123456789";
-    public const string AdminKey = "resilience-admin-key-0123456789";
+    public const string PosterKey = "resilience-poster-key-0123456789-abcdefghij";
+    public const string AdminKey = "resilience-admin-key-0123456789-abcdefghij";
     public static readonly IReadOnlyList<(string Slot, int Node)> Slots = [("pod-a", 0), ("pod-b", 1), ("pod-c", 2)];
 
     private Rig(Timeline timeline, StoppableMariaDb database, RedisNodes redis, Supervisor pods, Proxy proxy)

@@ -52,11 +52,10 @@ app.kubernetes.io/part-of: ledger
 {{- define "ledger.secretData" -}}
 ConnectionStrings__Ledger: {{ .Values.secrets.ledgerConnectionString | b64enc | quote }}
 ConnectionStrings__Redis: {{ .Values.secrets.redisConnectionString | b64enc | quote }}
-{{- range $i, $k := .Values.secrets.apiKeys }}
-{{ printf "Auth__ApiKeys__%d__Name" $i }}: {{ required "secrets.apiKeys[].name is required" $k.name | b64enc | quote }}
-{{ printf "Auth__ApiKeys__%d__Key" $i }}: {{ required "secrets.apiKeys[].key is required" $k.key | b64enc | quote }}
-{{- range $j, $r := $k.roles }}
-{{ printf "Auth__ApiKeys__%d__Roles__%d" $i $j }}: {{ $r | b64enc | quote }}
-{{- end }}
+{{- /* Keys by name (Auth:Keys:NAME:Key, :Roles comma-separated): one variable per value, so nothing merges by index. */}}
+{{- range $k := .Values.secrets.apiKeys }}
+{{- $name := required "secrets.apiKeys[].name is required" $k.name }}
+{{ printf "Auth__Keys__%s__Key" $name }}: {{ required "secrets.apiKeys[].key is required" $k.key | b64enc | quote }}
+{{ printf "Auth__Keys__%s__Roles" $name }}: {{ join "," $k.roles | b64enc | quote }}
 {{- end }}
 {{- end }}

@@ -22,15 +22,15 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string DatabaseName = "ledger_it_api";
 
     public const string PosterName = "tester-poster";
-    public const string PosterKey = "tester-poster-key-0123456789";
+    public const string PosterKey = "tester-poster-key-0123456789-abcdefghij";
     public const string ReaderName = "tester-reader";
-    public const string ReaderKey = "tester-reader-key-0123456789";
+    public const string ReaderKey = "tester-reader-key-0123456789-abcdefghij";
     public const string PosterOnlyName = "tester-poster-only";
-    public const string PosterOnlyKey = "tester-poster-only-key-0123456789";
+    public const string PosterOnlyKey = "tester-poster-only-key-0123456789-abcdefghij";
     public const string AdminName = "tester-admin";
-    public const string AdminKey = "tester-admin-key-0123456789";
+    public const string AdminKey = "tester-admin-key-0123456789-abcdefghij";
     public const string BankerName = "tester-banker";
-    public const string BankerKey = "tester-banker-key-0123456789";
+    public const string BankerKey = "tester-banker-key-0123456789-abcdefghij";
 
     public const string ApiKeyHeader = "X-Api-Key";
     public const string CorrelationHeader = "X-Correlation-ID";
