@@ -26,6 +26,8 @@ internal static class HostSetup
         services.AddConsoleTimestampSeparator();
         services.AddApiOptions();
         services.AddLedgerOverload();
+        services.AddSingleton<KeyLimits>();
+        services.AddSingleton<IntegrityScans>();
         services.AddGracefulShutdown();
 
         services.AddOptions<AuthOptions>()
@@ -86,6 +88,7 @@ internal static class HostSetup
         app.UseLedgerSwagger();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<PerKeyPostingLimit>();
         app.UseRateLimiter();
         return app;
     }

@@ -28,13 +28,14 @@ internal static class AdminApi
                              "(0-10000, default 100) caps the list; truncated says when there were more. Needs the " +
                              "admin role.")
             .RequireAuthorization(Roles.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         return group;
     }
 
     private static async Task<Results<Ok<IntegrityResponse>, ProblemHttpResult>> VerifyIntegrityAsync(
-        string? maxMismatches, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        string? maxMismatches, ILedger ledger, IntegrityScans scans, HttpContext context, CancellationToken cancellationToken)
     {
         // Parsed here rather than bound, so a bad value is a validation_failed naming the parameter.
         var limit = DefaultMaxMismatches;
@@ -44,7 +45,21 @@ internal static class AdminApi
             return Problems.Validation(context, "maxMismatches", "maxMismatches is a whole number from 0 to 10000.");
         }
 
-        var report = await ledger.VerifyAsync(limit, cancellationToken);
-        return TypedResults.Ok(IntegrityResponse.From(report));
+        if (!scans.TryEnter())
+        {
+            context.Response.Headers.RetryAfter = "10";
+            return Problems.Create(context, StatusCodes.Status429TooManyRequests, LedgerError.ToCodeName(LedgerErrorCode.Overloaded),
+                "An integrity scan is running already; one runs at a time. Retry when it is done.");
+        }
+
+        try
+        {
+            var report = await ledger.VerifyAsync(limit, cancellationToken);
+            return TypedResults.Ok(IntegrityResponse.From(report));
+        }
+        finally
+        {
+            scans.Exit();
+        }
     }
 }

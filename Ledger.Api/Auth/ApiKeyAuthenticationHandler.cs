@@ -14,11 +14,14 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptionsMonitor<AuthOptions> keys)
+    IOptionsMonitor<AuthOptions> keys,
+    KeyLimits limits)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
+
+    private static readonly object LockedOutItem = new();
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -28,9 +31,18 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
+        // An address that has presented too many wrong keys gets no answer about any key until its minute is over.
+        var address = Context.Connection.RemoteIpAddress;
+        if (limits.IsLockedOut(address))
+        {
+            Context.Items[LockedOutItem] = true;
+            return Task.FromResult(AuthenticateResult.Fail("Too many failed authentications from this address."));
+        }
+
         var match = Find(keys.CurrentValue.All, presented);
         if (match is null)
         {
+            limits.FailedAuthentication(address);
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
         }
 
@@ -42,6 +54,13 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(LockedOutItem))
+        {
+            Response.Headers.RetryAfter = "60";
+            return Problems.Create(Context, StatusCodes.Status429TooManyRequests, KeyLimits.TooManyFailedAuthentications,
+                "Too many wrong API keys from this address; every key is refused for up to a minute.").ExecuteAsync(Context);
+        }
+
         var detail = Request.Headers[HeaderName].Count == 0
             ? $"Send an API key in the {HeaderName} header."
             : "The API key is not valid.";

@@ -11,6 +11,18 @@ internal sealed class ApiOptions
     /// <c>overloaded</c> and <c>Retry-After</c>. 0 turns the limit off. Default: 1,024.</summary>
     public int MaxConcurrentRequests { get; set; } = 1024;
 
+    /// <summary>Posts one API key may have in flight at once, so no caller takes every slot; more are refused with
+    /// 429 <c>overloaded</c>. 0 turns it off. Default: 512.</summary>
+    public int MaxConcurrentRequestsPerKey { get; set; } = 512;
+
+    /// <summary>Posts per second one API key may make (a token bucket holding one second's worth); more are refused
+    /// with 429 <c>overloaded</c> and the Retry-After to wait. 0 turns it off. Default: 10,000.</summary>
+    public int PostsPerSecondPerKey { get; set; } = 10_000;
+
+    /// <summary>Wrong API keys a client address may present in a minute; beyond it every request of that address that
+    /// presents a key is refused with 429 until the minute is over. 0 turns it off. Default: 20.</summary>
+    public int FailedAuthenticationsPerMinute { get; set; } = 20;
+
     /// <summary>After SIGTERM, how long readiness reports 503 while requests are still served, so a load balancer
     /// stops sending before the host stops listening. Default: 5 seconds.</summary>
     public TimeSpan ShutdownDrainDelay { get; set; } = TimeSpan.FromSeconds(5);
@@ -28,6 +40,9 @@ internal static class ApiOptionsSetup
         services.AddOptions<ApiOptions>()
             .BindConfiguration(ApiOptions.SectionName)
             .Validate(api => api.MaxConcurrentRequests >= 0, "Api:MaxConcurrentRequests must be 0 (no limit) or more.")
+            .Validate(
+                api => api.MaxConcurrentRequestsPerKey >= 0 && api.PostsPerSecondPerKey >= 0 && api.FailedAuthenticationsPerMinute >= 0,
+                "Api:MaxConcurrentRequestsPerKey, Api:PostsPerSecondPerKey and Api:FailedAuthenticationsPerMinute must be 0 (no limit) or more.")
             .Validate(
                 api => api.ShutdownTimeout > TimeSpan.Zero && api.ShutdownTimeout <= TimeSpan.FromMinutes(10),
                 "Api:ShutdownTimeout must be above zero and at most 10 minutes.")

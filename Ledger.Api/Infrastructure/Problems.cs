@@ -85,6 +85,7 @@ internal static class Problems
         "already_reversed" => "The transfer has been reversed already.",
         "overloaded" => "The ledger is overloaded; retry shortly.",
         DatabaseUnavailable => "The database is unavailable.",
+        KeyLimits.TooManyFailedAuthentications => "Too many failed authentications.",
         Unauthorized => "An API key is required.",
         Forbidden => "The API key lacks the role for this.",
         NotFound => "There is nothing at this address.",
