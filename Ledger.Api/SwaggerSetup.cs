@@ -38,14 +38,22 @@ internal static class SwaggerSetup
         return services;
     }
 
+    /// <summary>Swagger UI and the OpenAPI document, where <see cref="Infrastructure.ApiOptions.SwaggerEnabled"/> says
+    /// (by default in Development only). The key typed into Authorize is not persisted in the browser's storage.</summary>
     public static WebApplication UseLedgerSwagger(this WebApplication app)
     {
+        var enabled = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Infrastructure.ApiOptions>>().Value.SwaggerEnabled
+                      ?? app.Environment.IsDevelopment();
+        if (!enabled)
+        {
+            return app;
+        }
+
         app.UseSwagger();
         app.UseSwaggerUI(options =>
         {
             options.SwaggerEndpoint("/swagger/v1/swagger.json", "Ledger API v1");
             options.DocumentTitle = "Ledger API";
-            options.EnablePersistAuthorization();
             options.DisplayRequestDuration();
         });
         return app;

@@ -55,22 +55,9 @@ public static class LedgerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LedgerOptions>, LedgerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
-        services.TryAddSingleton(provider =>
-        {
-            var options = provider.GetRequiredService<IOptions<LedgerOptions>>().Value;
-            var connectionString = new MySqlConnectionStringBuilder(options.ConnectionString)
-            {
-                // ROW_COUNT() in the procedures then counts rows changed, whatever the client's default: the version
-                // guard reads "zero rows" as "another writer won".
-                UseAffectedRows = true,
-            };
-            return new MySqlDataSourceBuilder(connectionString.ConnectionString)
-                // The pool's name labels MySqlConnector's metrics; without it the label is the connection string
-                // (server, user and database, minus the password).
-                .UseName("ledger")
-                .UseLoggerFactory(provider.GetService<ILoggerFactory>())
-                .Build();
-        });
+        services.TryAddSingleton(provider => DataSource(provider, "ledger", maximumPoolSize: null));
+        // The integrity scan reads every row: a small pool of its own, so it never takes the posting pool's connections.
+        services.TryAddSingleton(provider => new VerifierDataSource(DataSource(provider, "ledger-verifier", maximumPoolSize: 2)));
         services.TryAddSingleton(provider =>
             new LedgerStore(provider.GetRequiredService<MySqlDataSource>()));
         services.TryAddSingleton<CurrencyCatalog>();
@@ -88,7 +75,9 @@ public static class LedgerServiceCollectionExtensions
         services.TryAddSingleton<IOutboxStore>(provider => new OutboxStore(provider.GetRequiredService<MySqlDataSource>()));
 
         services.TryAddSingleton<LedgerMigrator>();
-        services.TryAddSingleton<LedgerVerifier>();
+        services.TryAddSingleton(provider => new LedgerVerifier(
+            provider.GetRequiredService<VerifierDataSource>().DataSource, provider.GetRequiredService<IBalanceCache>(),
+            provider.GetRequiredService<ILogger<LedgerVerifier>>()));
         services.TryAddSingleton(provider => new BatchStore(provider.GetRequiredService<MySqlDataSource>()));
         services.TryAddSingleton<TransferBatcher>();
         services.TryAddSingleton<ILedger, LedgerService>();
@@ -97,4 +86,35 @@ public static class LedgerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboxSweeper>());
         return services;
     }
+
+    private static MySqlDataSource DataSource(IServiceProvider provider, string name, uint? maximumPoolSize)
+    {
+        var options = provider.GetRequiredService<IOptions<LedgerOptions>>().Value;
+        var connectionString = new MySqlConnectionStringBuilder(options.ConnectionString)
+        {
+            // ROW_COUNT() in the procedures then counts rows changed, whatever the client's default: the version
+            // guard reads "zero rows" as "another writer won".
+            UseAffectedRows = true,
+        };
+        if (maximumPoolSize is { } size)
+        {
+            connectionString.MaximumPoolSize = size;
+            connectionString.MinimumPoolSize = 0;
+        }
+
+        return new MySqlDataSourceBuilder(connectionString.ConnectionString)
+            // The pool's name labels MySqlConnector's metrics; without it the label is the connection string
+            // (server, user and database, minus the password).
+            .UseName(name)
+            .UseLoggerFactory(provider.GetService<ILoggerFactory>())
+            .Build();
+    }
+}
+
+/// <summary>The integrity scan's own connection pool (<c>ledger-verifier</c>), disposed with the container.</summary>
+internal sealed class VerifierDataSource(MySqlDataSource dataSource) : IDisposable
+{
+    public MySqlDataSource DataSource { get; } = dataSource;
+
+    public void Dispose() => DataSource.Dispose();
 }

@@ -11,6 +11,10 @@ internal sealed class ApiOptions
     /// <c>overloaded</c> and <c>Retry-After</c>. 0 turns the limit off. Default: 1,024.</summary>
     public int MaxConcurrentRequests { get; set; } = 1024;
 
+    /// <summary>Whether Swagger UI (/swagger) and the OpenAPI document are served. Default (unset): in the Development
+    /// environment only; set it to true where testers drive the API from Swagger UI.</summary>
+    public bool? SwaggerEnabled { get; set; }
+
     /// <summary>Posts one API key may have in flight at once, so no caller takes every slot; more are refused with
     /// 429 <c>overloaded</c>. 0 turns it off. Default: 512.</summary>
     public int MaxConcurrentRequestsPerKey { get; set; } = 512;

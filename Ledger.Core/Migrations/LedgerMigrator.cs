@@ -84,7 +84,9 @@ internal sealed class LedgerMigrator
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var builder = new MySqlConnectionStringBuilder(connectionString);
+        // Named, so the server's process list and the client's pool metrics show "ledger-migrator", never the
+        // connection string (host, user and database) MySqlConnector would name an unnamed pool after.
+        var builder = new MySqlConnectionStringBuilder(connectionString) { ApplicationName = "ledger-migrator" };
         var database = builder.Database;
         MigrationLog.Starting(logger, database, migrationCount, procedureCount);
 

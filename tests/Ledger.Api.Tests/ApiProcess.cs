@@ -74,6 +74,7 @@ public sealed class ApiProcess : IAsyncDisposable
             ["ConnectionStrings__Ledger"] = connectionString,
             ["ConnectionStrings__Redis"] = servers.Redis,
             ["Ledger__MigrateOnStartup"] = "true",
+            ["Api__SwaggerEnabled"] = "true",
             ["Ledger__Cache__KeyPrefix"] = $"test:proc:{Guid.NewGuid():N}:",
             ["Logging__Console__FormatterName"] = "simple",
         };

@@ -64,6 +64,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["ConnectionStrings:Redis"] = RedisConnectionString,
             ["Ledger:Cache:KeyPrefix"] = KeyPrefix,
             ["Ledger:MigrateOnStartup"] = "false",
+            ["Api:SwaggerEnabled"] = "true",
         };
         AddKeys(settings);
 
