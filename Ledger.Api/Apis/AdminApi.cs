@@ -47,8 +47,7 @@ internal static class AdminApi
 
         if (!scans.TryEnter())
         {
-            context.Response.Headers.RetryAfter = "10";
-            return Problems.Create(context, StatusCodes.Status429TooManyRequests, LedgerError.ToCodeName(LedgerErrorCode.Overloaded),
+            return Problems.Overloaded(context, StatusCodes.Status429TooManyRequests, retryAfterSeconds: 10,
                 "An integrity scan is running already; one runs at a time. Retry when it is done.");
         }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -125,8 +124,7 @@ internal sealed class PerKeyPostingLimit(RequestDelegate next, KeyLimits limits)
         var (slot, retryAfter) = limits.TryEnterPost(context.User.Identity!.Name!);
         if (slot is null)
         {
-            context.Response.Headers.RetryAfter = retryAfter!.Value.ToString(CultureInfo.InvariantCulture);
-            await Problems.Create(context, StatusCodes.Status429TooManyRequests, Ledger.LedgerError.ToCodeName(Ledger.LedgerErrorCode.Overloaded),
+            await Problems.Overloaded(context, StatusCodes.Status429TooManyRequests, retryAfter!.Value,
                 "This API key is posting more, or more at once, than its share (Api:PostsPerSecondPerKey, " +
                 "Api:MaxConcurrentRequestsPerKey); nothing was done. Retry with the same id after Retry-After.").ExecuteAsync(context);
             return;

@@ -15,7 +15,7 @@ internal static class Overload
 {
     public const string PostingPolicy = "posting";
 
-    private const string RetryAfterSeconds = "1";
+    private const int RetryAfterSeconds = 1;
 
     public static IServiceCollection AddLedgerOverload(this IServiceCollection services)
     {
@@ -57,8 +57,7 @@ internal static class Overload
     private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
         var http = context.HttpContext;
-        http.Response.Headers.RetryAfter = RetryAfterSeconds;
-        var problem = Problems.Create(http, StatusCodes.Status503ServiceUnavailable, LedgerError.ToCodeName(LedgerErrorCode.Overloaded),
+        var problem = Problems.Overloaded(http, StatusCodes.Status503ServiceUnavailable, RetryAfterSeconds,
             "The host is handling as many posts as it may at once; nothing was done. Retry with the same id shortly.");
         await problem.ExecuteAsync(http);
     }

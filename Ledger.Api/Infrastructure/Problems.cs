@@ -34,12 +34,17 @@ internal static class Problems
             LedgerErrorCode.Overloaded => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status500InternalServerError,
         };
-        if (error.Code == LedgerErrorCode.Overloaded)
-        {
-            context.Response.Headers.RetryAfter = "1";
-        }
+        return error.Code == LedgerErrorCode.Overloaded
+            ? Overloaded(context, status, retryAfterSeconds: 1, error.Message)
+            : Create(context, status, error.CodeName, error.Message, error.FieldErrors);
+    }
 
-        return Create(context, status, error.CodeName, error.Message, error.FieldErrors);
+    /// <summary>429 or 503 <c>overloaded</c> with Retry-After: nothing was done; the same request may be sent again
+    /// after <paramref name="retryAfterSeconds"/>.</summary>
+    public static ProblemHttpResult Overloaded(HttpContext context, int status, int retryAfterSeconds, string detail)
+    {
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Create(context, status, LedgerError.ToCodeName(LedgerErrorCode.Overloaded), detail);
     }
 
     public static ProblemHttpResult Validation(HttpContext context, string field, string message) =>
