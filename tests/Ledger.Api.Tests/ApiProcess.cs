@@ -74,13 +74,12 @@ public sealed class ApiProcess : IAsyncDisposable
             ["ConnectionStrings__Ledger"] = connectionString,
             ["ConnectionStrings__Redis"] = servers.Redis,
             ["Ledger__MigrateOnStartup"] = "true",
-            ["Api__SwaggerEnabled"] = "true",
             ["Ledger__Cache__KeyPrefix"] = $"test:proc:{Guid.NewGuid():N}:",
             ["Logging__Console__FormatterName"] = "simple",
         };
-        var keys = new Dictionary<string, string?>(StringComparer.Ordinal);
-        ApiFactory.AddKeys(keys);
-        foreach (var (key, value) in keys)
+        var common = new Dictionary<string, string?>(StringComparer.Ordinal);
+        ApiFactory.AddTestSettings(common);
+        foreach (var (key, value) in common)
         {
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
         }

@@ -64,9 +64,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["ConnectionStrings:Redis"] = RedisConnectionString,
             ["Ledger:Cache:KeyPrefix"] = KeyPrefix,
             ["Ledger:MigrateOnStartup"] = "false",
-            ["Api:SwaggerEnabled"] = "true",
         };
-        AddKeys(settings);
+        AddTestSettings(settings);
 
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in settings)
@@ -187,10 +186,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return $"{(int)response.StatusCode} {response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
     }
 
-    /// <summary>The test keys, as Auth:ApiKeys settings: a poster (and reader), a reader, a poster alone, an admin (and
-    /// reader), and a banker with all three roles, who may open accounts with an overdraft limit.</summary>
-    internal static void AddKeys(IDictionary<string, string?> settings)
+    /// <summary>What every test host has, in-memory or a process: Swagger served (whatever the environment), and the test
+    /// keys as Auth:ApiKeys settings: a poster (and reader), a reader, a poster alone, an admin (and reader), and a banker
+    /// with all three roles, who may open accounts with an overdraft limit.</summary>
+    internal static void AddTestSettings(IDictionary<string, string?> settings)
     {
+        settings["Api:SwaggerEnabled"] = "true";
         (string Name, string Key, string[] Roles)[] keys =
         [
             (PosterName, PosterKey, ["poster", "reader"]),

@@ -40,9 +40,8 @@ public sealed class ConfiguredApiFactory : WebApplicationFactory<Program>
             ["ConnectionStrings:Redis"] = redisConnectionString,
             ["Ledger:Cache:KeyPrefix"] = KeyPrefix,
             ["Ledger:MigrateOnStartup"] = migrateOnStartup ? "true" : "false",
-            ["Api:SwaggerEnabled"] = "true",
         };
-        ApiFactory.AddKeys(_settings);
+        ApiFactory.AddTestSettings(_settings);
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
