@@ -11,11 +11,8 @@ public sealed class IdScopingApiTests(ApiFactory factory) : IClassFixture<ApiFac
     [Fact]
     public async Task PostTransfer_AnotherKeysIdWithTheSameContent_Is409AndRevealsNothing()
     {
-        var source = await factory.CreateAccountAsync(overdraftLimit: 100m, label: "scope-src");
-        var destination = await factory.CreateAccountAsync(label: "scope-dst");
-        var id = Guid.CreateVersion7();
-        using var owner = factory.CreateClient(ApiFactory.PosterKey);
-        using var other = factory.CreateClient(ApiFactory.PosterOnlyKey);
+        using var scene = await SceneAsync(overdraftLimit: 100m);
+        var (source, destination, id, owner, other) = scene;
 
         using var posted = await ApiCalls.PostTransferAsync(owner, id, source, destination, 12.34m);
         using var taken = await ApiCalls.PostTransferAsync(other, id, source, destination, 12.34m);
@@ -33,11 +30,8 @@ public sealed class IdScopingApiTests(ApiFactory factory) : IClassFixture<ApiFac
     [Fact]
     public async Task PostTransfer_AnotherKeysRefusedId_Is409NotTheRecordedRefusal()
     {
-        var source = await factory.CreateAccountAsync(label: "scope-poor");
-        var destination = await factory.CreateAccountAsync(label: "scope-dst");
-        var id = Guid.CreateVersion7();
-        using var owner = factory.CreateClient(ApiFactory.PosterKey);
-        using var other = factory.CreateClient(ApiFactory.PosterOnlyKey);
+        using var scene = await SceneAsync(overdraftLimit: 0m);
+        var (source, destination, id, owner, other) = scene;
 
         using var refused = await ApiCalls.PostTransferAsync(owner, id, source, destination, 5m);
         using var taken = await ApiCalls.PostTransferAsync(other, id, source, destination, 5m);
@@ -49,11 +43,8 @@ public sealed class IdScopingApiTests(ApiFactory factory) : IClassFixture<ApiFac
     [Fact]
     public async Task ReverseTransfer_ByAnotherPoster_Is403AndByAnAdminIsPosted()
     {
-        var source = await factory.CreateAccountAsync(overdraftLimit: 100m, label: "scope-rev-src");
-        var destination = await factory.CreateAccountAsync(label: "scope-rev-dst");
-        var id = Guid.CreateVersion7();
-        using var owner = factory.CreateClient(ApiFactory.PosterKey);
-        using var other = factory.CreateClient(ApiFactory.PosterOnlyKey);
+        using var scene = await SceneAsync(overdraftLimit: 100m);
+        var (source, destination, id, owner, other) = scene;
         using var banker = factory.CreateClient(ApiFactory.BankerKey);
         using var posted = await ApiCalls.PostTransferAsync(owner, id, source, destination, 7m);
         Assert.True(posted.StatusCode == HttpStatusCode.Created, await ApiFactory.DescribeAsync(posted));
@@ -85,6 +76,24 @@ public sealed class IdScopingApiTests(ApiFactory factory) : IClassFixture<ApiFac
     }
 
     private const string TransfersApiReplayedHeader = "Idempotent-Replayed";
+
+    /// <summary>A source that may overdraw <paramref name="overdraftLimit"/>, a destination, a fresh transfer id, and
+    /// clients of the owner (tester-poster) and of another poster (tester-poster-only).</summary>
+    private async Task<Scene> SceneAsync(decimal overdraftLimit) => new(
+        await factory.CreateAccountAsync(overdraftLimit: overdraftLimit, label: "scope-src"),
+        await factory.CreateAccountAsync(label: "scope-dst"),
+        Guid.CreateVersion7(),
+        factory.CreateClient(ApiFactory.PosterKey),
+        factory.CreateClient(ApiFactory.PosterOnlyKey));
+
+    private sealed record Scene(string Source, string Destination, Guid Id, HttpClient Owner, HttpClient Other) : IDisposable
+    {
+        public void Dispose()
+        {
+            Owner.Dispose();
+            Other.Dispose();
+        }
+    }
 
     private static Guid WithVersion(Guid guid, int version)
     {
