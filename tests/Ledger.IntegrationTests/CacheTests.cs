@@ -51,7 +51,9 @@ public sealed class CacheTests(LedgerFixture fixture) : IClassFixture<LedgerFixt
     [Fact]
     public async Task CacheWrite_OlderVersion_NeverReplacesNewer()
     {
-        await using var provider = fixture.CreateServices();
+        // The property is the compare-and-set, not speed: a new client's first call (connect, script load) may take
+        // longer than the production bound of 250 ms on a loaded machine, and was once cut off by it.
+        await using var provider = fixture.CreateServices(options => options.Cache.OperationTimeout = TimeSpan.FromSeconds(30));
         var cache = provider.GetRequiredService<IBalanceCache>();
         var account = Ids.Account("cas");
 
