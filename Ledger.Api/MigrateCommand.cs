@@ -8,7 +8,8 @@ namespace Ledger.Api;
 /// <c>dotnet Ledger.Api.dll migrate [--Key=Value ...]</c>: brings the database up to date with
 /// <see cref="ILedger.MigrateAsync"/> and exits, without starting the web server. The configuration is the host's
 /// own (appsettings.json, appsettings.{Environment}.json, environment variables, then the arguments after
-/// <c>migrate</c>); <c>ConnectionStrings:Ledger</c> is required. Ctrl+C or SIGTERM stops it at a clean point
+/// <c>migrate</c>); it connects with <c>ConnectionStrings:LedgerMigrator</c>, or <c>ConnectionStrings:Ledger</c> when
+/// that is not set (one of them is required). Ctrl+C or SIGTERM stops it at a clean point
 /// (between scripts; a script that has started runs to its end).
 /// </summary>
 /// <remarks>Exit codes: <see cref="Succeeded"/>, <see cref="Failed"/> (the database could not be reached or a script
@@ -50,6 +51,14 @@ internal static partial class MigrateCommand
             // The web host's builder, for the same configuration sources and logging; the app is never run, so
             // neither Kestrel nor the hosted services (migrate-on-start-up, outbox sweeper) start.
             var builder = WebApplication.CreateBuilder(args[1..]);
+            // The migration Job holds only the migrator's connection string (never the application's): it then
+            // stands for both, since the command posts nothing.
+            var migrator = builder.Configuration.GetConnectionString("LedgerMigrator");
+            if (!string.IsNullOrWhiteSpace(migrator) && string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Ledger")))
+            {
+                builder.Configuration["ConnectionStrings:Ledger"] = migrator;
+            }
+
             builder.Services.AddLedger(builder.Configuration);
             app = builder.Build();
         }
@@ -83,7 +92,7 @@ internal static partial class MigrateCommand
             return InvalidConfiguration;
         }
 
-        var target = Describe(options.ConnectionString);
+        var target = Describe(string.IsNullOrWhiteSpace(options.MigrationConnectionString) ? options.ConnectionString : options.MigrationConnectionString);
         LogStarting(logger, target);
         try
         {

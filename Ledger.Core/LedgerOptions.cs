@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Ledger;
 
 /// <summary>Settings of the ledger, bound from the <c>Ledger</c> configuration section and the
-/// <c>ConnectionStrings:Ledger</c> and <c>ConnectionStrings:Redis</c> connection strings.</summary>
+/// <c>ConnectionStrings:Ledger</c>, <c>ConnectionStrings:LedgerMigrator</c> and <c>ConnectionStrings:Redis</c> connection strings.</summary>
 public sealed class LedgerOptions
 {
     /// <summary>The configuration section the options are bound from.</summary>
@@ -13,6 +13,17 @@ public sealed class LedgerOptions
     /// Bound from <c>ConnectionStrings:Ledger</c>. Required.</summary>
     [Required(AllowEmptyStrings = false)]
     public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>The connection string <see cref="ILedger.MigrateAsync"/> uses: the database's owner, with the DDL rights
+    /// the scripts need, who becomes the definer of the procedures and triggers (db/grants.sql,
+    /// <c>ledger_migrator</c>). Bound from <c>ConnectionStrings:LedgerMigrator</c>. Empty means
+    /// <see cref="ConnectionString"/>, one user for both, as in development; in production keep them apart, so the
+    /// application's user holds no DDL and cannot drop the append-only triggers. It must name the same database.</summary>
+    public string? MigrationConnectionString { get; set; }
+
+    /// <summary><see cref="MigrationConnectionString"/>, or <see cref="ConnectionString"/> when that is empty.</summary>
+    internal string EffectiveMigrationConnectionString =>
+        string.IsNullOrWhiteSpace(MigrationConnectionString) ? ConnectionString : MigrationConnectionString;
 
     /// <summary>The Redis connection string (StackExchange.Redis syntax; several endpoints for a cluster).
     /// Bound from <c>ConnectionStrings:Redis</c>. Empty means no cache: balances are read from the database.</summary>

@@ -8,6 +8,33 @@ namespace Ledger;
 /// every problem named, instead of failing at the first request.</summary>
 internal sealed class LedgerOptionsValidator : IValidateOptions<LedgerOptions>
 {
+    /// <summary>The database a connection string names, or null (with the failure recorded) when it names none or
+    /// does not parse; null without a failure when it is empty.</summary>
+    private static string? CheckConnectionString(string? connectionString, string setting, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return null;
+        }
+
+        try
+        {
+            var builder = new MySqlConnectionStringBuilder(connectionString);
+            if (!string.IsNullOrEmpty(builder.Database))
+            {
+                return builder.Database;
+            }
+
+            failures.Add($"{setting} must name a database (Database=...).");
+        }
+        catch (ArgumentException ex)
+        {
+            failures.Add($"{setting} is not a valid connection string: {ex.Message}");
+        }
+
+        return null;
+    }
+
     public ValidateOptionsResult Validate(string? name, LedgerOptions options)
     {
         var failures = new List<string>();
@@ -17,24 +44,19 @@ internal sealed class LedgerOptionsValidator : IValidateOptions<LedgerOptions>
         Check(options.Batching, "Ledger:Batching", failures);
         Check(options.Outbox, "Ledger:Outbox", failures);
 
-        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            try
-            {
-                var builder = new MySqlConnectionStringBuilder(options.ConnectionString);
-                if (string.IsNullOrEmpty(builder.Database))
-                {
-                    failures.Add("ConnectionStrings:Ledger must name a database (Database=...).");
-                }
-            }
-            catch (ArgumentException ex)
-            {
-                failures.Add($"ConnectionStrings:Ledger is not a valid connection string: {ex.Message}");
-            }
-        }
-        else
+        var database = CheckConnectionString(options.ConnectionString, "ConnectionStrings:Ledger", failures);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             failures.Add("ConnectionStrings:Ledger is required.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.MigrationConnectionString))
+        {
+            var migrationDatabase = CheckConnectionString(options.MigrationConnectionString, "ConnectionStrings:LedgerMigrator", failures);
+            if (database is not null && migrationDatabase is not null && !string.Equals(database, migrationDatabase, StringComparison.Ordinal))
+            {
+                failures.Add($"ConnectionStrings:LedgerMigrator must name the database ConnectionStrings:Ledger names ('{database}'), not '{migrationDatabase}'.");
+            }
         }
 
         foreach (var (currency, maximum) in options.Overdraft.Maximum.Append(new("(default)", options.Overdraft.DefaultMaximum)))

@@ -490,7 +490,7 @@ internal sealed class LedgerService : ILedger
     }
 
     public async Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default) =>
-        await _migrator.MigrateAsync(_options.ConnectionString, cancellationToken).ConfigureAwait(false);
+        await _migrator.MigrateAsync(_options.EffectiveMigrationConnectionString, cancellationToken).ConfigureAwait(false);
 
     internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>
         new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);

@@ -19,7 +19,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class LedgerServiceCollectionExtensions
 {
     /// <summary>Registers <see cref="ILedger"/> with options bound from configuration: the <c>Ledger</c> section,
-    /// <c>ConnectionStrings:Ledger</c> and <c>ConnectionStrings:Redis</c>. Options are validated at start-up.</summary>
+    /// <c>ConnectionStrings:Ledger</c>, <c>ConnectionStrings:LedgerMigrator</c> and <c>ConnectionStrings:Redis</c>. Options are validated at start-up.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application's configuration root.</param>
     /// <returns>The service collection, for chaining.</returns>
@@ -33,6 +33,7 @@ public static class LedgerServiceCollectionExtensions
             {
                 options.ConnectionString = configuration.GetConnectionString("Ledger") ?? options.ConnectionString;
                 options.RedisConnectionString = configuration.GetConnectionString("Redis") ?? options.RedisConnectionString;
+                options.MigrationConnectionString = configuration.GetConnectionString("LedgerMigrator") ?? options.MigrationConnectionString;
             });
         return AddLedgerCore(services);
     }

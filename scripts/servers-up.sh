@@ -3,6 +3,10 @@
 # processes on loopback (no systemd, no service command). Safe to run again: when
 # the servers already run it only makes sure the database and the ledger users exist.
 #
+# Users: 'ledger' owns every `ledger%` database (the tests create their own); 'ledger_migrator' and 'ledger_app' get
+# exactly the grants of db/grants.sql on the same databases, so the split a production deployment uses (a migrator
+# that defines the procedures, an application user with SELECT and EXECUTE only) runs here too.
+#
 #   scripts/servers-up.sh               start (installing with apt-get if needed), write the env file
 #   scripts/servers-up.sh --print-env   the same, then print only the export lines on stdout:
 #                                       eval "$(scripts/servers-up.sh --print-env)"
@@ -11,7 +15,7 @@
 #   LEDGER_LOCAL_DIR       state folder (data, socket, pid files, logs)   default /var/tmp/ledger-dev
 #   LEDGER_MYSQL_PORT      MariaDB TCP port on 127.0.0.1                   default 3306
 #   LEDGER_MYSQL_DATABASE  database to create                              default ledger
-#   LEDGER_MYSQL_PASSWORD  password of the 'ledger' user                   default ledger
+#   LEDGER_MYSQL_PASSWORD  password of the three local users               default ledger
 #   LEDGER_REDIS_PORT      Redis TCP port on 127.0.0.1                     default 6379
 #
 # Progress messages always go to stderr; stdout carries only the export lines of --print-env.
@@ -80,6 +84,7 @@ fi
 # ---------------------------------------------------------------- install
 # The first missing program installs both servers (about a minute); the rest are then found.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 for bin in mariadbd mariadb-install-db mariadb mariadb-admin redis-server redis-cli; do
   require_command "$bin" mariadb-server redis-server || exit 1
 done
@@ -107,9 +112,9 @@ our_mysql_ping() {
 tcp_ping_mysql() {  # 0 when a MySQL-protocol server answers on the port (even "access denied" counts)
   mariadb-admin --no-defaults --protocol=tcp -h 127.0.0.1 -P "$MYSQL_PORT" --connect-timeout=2 ping >/dev/null 2>&1
 }
-ledger_tcp_login() {
+ledger_tcp_login() {  # ledger_tcp_login [USER]: 0 when USER (default ledger) logs in over TCP
   MYSQL_PWD="$MYSQL_PW" mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$MYSQL_PORT" \
-    -u "$MYSQL_USER_NAME" --connect-timeout=5 --batch --skip-column-names -e 'SELECT 1' 2>&1
+    -u "${1:-$MYSQL_USER_NAME}" --connect-timeout=5 --batch --skip-column-names -e 'SELECT 1' 2>&1
 }
 sql_str() {  # a SQL string literal (default sql_mode: backslash escapes)
   local s="${1//\\/\\\\}"; s="${s//\'/\\\'}"; printf "'%s'" "$s"
@@ -183,6 +188,17 @@ start_mariadb() {
   log "mariadbd is up (pid $(as_root cat "$MYSQL_PID" 2>/dev/null || echo '?'))"
 }
 
+role_grants() {  # db/grants.sql, on every `ledger%` database (and on $MYSQL_DB), for @'%' and @'localhost'
+  local file="$ROOT/db/grants.sql" sql
+  [[ -f "$file" ]] || die "missing $file"
+  sql="$(grep -v '^--' "$file" | sed 's/ON `ledger`\.\*/ON `ledger%`.*/')"
+  sql="$(printf '%s\n' "$sql" "$(sed "s/'@'%'/'@'localhost'/" <<<"$sql")")"
+  printf '%s\n' "$sql"
+  if [[ "$MYSQL_DB" != ledger* ]]; then
+    sed "s/ON \`ledger%\`\.\*/ON $(sql_ident "$MYSQL_DB").*/" <<<"$sql"
+  fi
+}
+
 ensure_db_and_users() {
   local db pw pattern grants=""
   db="$(sql_ident "$MYSQL_DB")"
@@ -200,16 +216,23 @@ GRANT PROCESS ON *.* TO 'ledger'@'%';"
 GRANT ALL PRIVILEGES ON $pattern.* TO 'ledger'@'localhost';
 GRANT ALL PRIVILEGES ON $pattern.* TO 'ledger'@'%';"
   fi
+  local users="" user host
+  for user in ledger ledger_migrator ledger_app; do
+    for host in localhost %; do
+      users+="CREATE USER IF NOT EXISTS '$user'@'$host' IDENTIFIED BY $pw;
+ALTER USER '$user'@'$host' IDENTIFIED BY $pw;
+"
+    done
+  done
+  grants+="
+$(role_grants)"
   root_sql <<SQL || die "creating database/users as root over $MYSQL_SOCK failed"
 CREATE DATABASE IF NOT EXISTS $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS 'ledger'@'localhost' IDENTIFIED BY $pw;
-CREATE USER IF NOT EXISTS 'ledger'@'%' IDENTIFIED BY $pw;
-ALTER USER 'ledger'@'localhost' IDENTIFIED BY $pw;
-ALTER USER 'ledger'@'%' IDENTIFIED BY $pw;
+$users
 $grants
 FLUSH PRIVILEGES;
 SQL
-  log "database $MYSQL_DB and users 'ledger'@'localhost', 'ledger'@'%' are in place"
+  log "database $MYSQL_DB and users ledger, ledger_migrator, ledger_app (@localhost and @%) are in place"
 }
 
 ours=0
@@ -245,7 +268,12 @@ if ! out="$(ledger_tcp_login)"; then
   That server needs: CREATE USER 'ledger'@'localhost' and 'ledger'@'%' IDENTIFIED BY '<LEDGER_MYSQL_PASSWORD>';
   GRANT ALL PRIVILEGES ON \`ledger%\`.* TO both; or stop it and run this script again."
 fi
-log "TCP login as ledger on 127.0.0.1:$MYSQL_PORT works"
+for role in ledger_migrator ledger_app; do
+  out="$(ledger_tcp_login "$role")" || die "TCP login as $role@127.0.0.1:$MYSQL_PORT failed: $out
+  That server needs the users ledger_migrator and ledger_app ('%' and 'localhost', password LEDGER_MYSQL_PASSWORD)
+  with the grants of db/grants.sql on \`ledger%\`.*; or stop it and run this script again."
+done
+log "TCP logins as ledger, ledger_migrator and ledger_app on 127.0.0.1:$MYSQL_PORT work"
 
 # ---------------------------------------------------------------- Redis
 redis_pong() { [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == "PONG" ]]; }
@@ -283,8 +311,12 @@ fi
 
 # ---------------------------------------------------------------- env file
 MYSQL_CS="Server=127.0.0.1;Port=$MYSQL_PORT;Database=$MYSQL_DB;User ID=$MYSQL_USER_NAME;Password=$MYSQL_PW"
+MYSQL_APP_CS="${MYSQL_CS/User ID=$MYSQL_USER_NAME;/User ID=ledger_app;}"
+MYSQL_MIGRATOR_CS="${MYSQL_CS/User ID=$MYSQL_USER_NAME;/User ID=ledger_migrator;}"
 REDIS_CS="127.0.0.1:$REDIS_PORT"
 env_lines="export LEDGER_TEST_MYSQL=$(sh_quote "$MYSQL_CS")
+export LEDGER_TEST_MYSQL_APP=$(sh_quote "$MYSQL_APP_CS")
+export LEDGER_TEST_MYSQL_MIGRATOR=$(sh_quote "$MYSQL_MIGRATOR_CS")
 export LEDGER_TEST_REDIS=$(sh_quote "$REDIS_CS")
 export ConnectionStrings__Ledger=$(sh_quote "$MYSQL_CS")
 export ConnectionStrings__Redis=$(sh_quote "$REDIS_CS")"

@@ -34,6 +34,8 @@ internal interface IOutboxClaim : IAsyncDisposable
 
 internal sealed record OutboxBacklog(DateTime OldestCreatedAt, long AtMost);
 
+/// <summary>Reads the outbox with plain SELECTs and changes it only through the <c>ledger_outbox_*</c> procedures, so the
+/// application's database user needs no write right on any table (db/grants.sql).</summary>
 internal sealed class OutboxStore(MySqlDataSource dataSource) : IOutboxStore
 {
     private const int PruneChunk = 10_000;
@@ -47,9 +49,7 @@ internal sealed class OutboxStore(MySqlDataSource dataSource) : IOutboxStore
             transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
             var ids = new List<long>(limit);
             var accounts = new HashSet<string>(StringComparer.Ordinal);
-            await using (var claim = new MySqlCommand(
-                "SELECT id, account_id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED",
-                connection, transaction))
+            await using (var claim = new MySqlCommand("CALL ledger_outbox_claim(@limit)", connection, transaction))
             {
                 claim.Parameters.AddWithValue("@limit", limit);
                 await using var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -90,15 +90,14 @@ internal sealed class OutboxStore(MySqlDataSource dataSource) : IOutboxStore
     public async Task<long> PruneAsync(DateTime cutoff, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var prune = new MySqlCommand(
-            "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < @cutoff LIMIT " +
-            PruneChunk.ToString(CultureInfo.InvariantCulture), connection);
+        await using var prune = new MySqlCommand("CALL ledger_outbox_prune(@cutoff, @limit)", connection);
         prune.Parameters.AddWithValue("@cutoff", cutoff);
+        prune.Parameters.AddWithValue("@limit", PruneChunk);
         long total = 0;
-        int deleted;
+        long deleted;
         do
         {
-            deleted = await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            deleted = Convert.ToInt64(await prune.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
             total += deleted;
         }
         while (deleted == PruneChunk);
@@ -142,8 +141,8 @@ internal sealed class OutboxStore(MySqlDataSource dataSource) : IOutboxStore
         {
             if (ids.Count > 0)
             {
-                await using var mark = new MySqlCommand { Connection = connection, Transaction = transaction };
-                mark.CommandText = "UPDATE outbox SET published_at = @published_at WHERE id IN (" + Parameters(mark, "@i", ids) + ")";
+                await using var mark = new MySqlCommand("CALL ledger_outbox_mark_published(@ids, @published_at)", connection, transaction);
+                mark.Parameters.AddWithValue("@ids", "[" + string.Join(",", ids.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "]");
                 mark.Parameters.AddWithValue("@published_at", publishedAt);
                 await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

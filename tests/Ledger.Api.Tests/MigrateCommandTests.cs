@@ -17,12 +17,15 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(120);
 
     private string _connectionString = string.Empty;
+    private string _migratorConnectionString = string.Empty;
 
     public async Task InitializeAsync()
     {
         var servers = await TestServers.GetAsync();
         var database = string.Create(CultureInfo.InvariantCulture, $"ledger_migrate_{Environment.ProcessId}");
         _connectionString = new MySqlConnectionStringBuilder(servers.MySql) { Database = database }.ConnectionString;
+        Assert.False(string.IsNullOrEmpty(servers.MySqlMigrator), $"{TestServers.MySqlMigratorVariable} is not set. {TestServers.HowToStart}");
+        _migratorConnectionString = new MySqlConnectionStringBuilder(servers.MySqlMigrator) { Database = database }.ConnectionString;
         await ApiProcess.DropDatabaseAsync(_connectionString);
     }
 
@@ -31,7 +34,8 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
     [Fact]
     public async Task Migrate_FreshDatabase_CreatesTheSchemaAndASecondRunAppliesNothing()
     {
-        var first = await RunMigrateAsync(_connectionString);
+        // As the chart's migration Job runs it: the migrator's connection string only, never the application's.
+        var first = await RunMigrateAsync(connectionString: string.Empty, _migratorConnectionString);
         Assert.True(first.ExitCode == 0, $"migrate exited with {first.ExitCode}:\n{first.Output}");
         Assert.Contains("applied 11 migrations", first.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening on", first.Output, StringComparison.Ordinal);
@@ -49,6 +53,10 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
         {
             Assert.Contains(procedure, procedures);
         }
+
+        Assert.Equal(["ledger_migrator"], await QueryNamesAsync(
+            "SELECT DISTINCT SUBSTRING_INDEX(DEFINER, '@', 1) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"));
+        Assert.Contains("as 'ledger_migrator'", first.Output, StringComparison.Ordinal);
 
         var journal = await QueryNamesAsync("SELECT script_name FROM ledger_schema_journal ORDER BY id");
         Assert.Contains("migrations/0001_create_currencies.sql", journal);
@@ -91,7 +99,7 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
 
     private sealed record Run(int ExitCode, string Output);
 
-    private async Task<Run> RunMigrateAsync(string connectionString)
+    private async Task<Run> RunMigrateAsync(string connectionString, string migratorConnectionString = "")
     {
         var dll = ApiProcess.FindHostAssembly();
         var start = new ProcessStartInfo("dotnet")
@@ -106,6 +114,7 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__Ledger"] = connectionString;
+        start.Environment["ConnectionStrings__LedgerMigrator"] = migratorConnectionString;
         start.Environment["ConnectionStrings__Redis"] = string.Empty;
         start.Environment["Logging__Console__FormatterName"] = "simple";
 

@@ -20,6 +20,9 @@ public sealed class LedgerOptionsValidatorTests
         ["blank connection string"] = (o => o.ConnectionString = "   ", "ConnectionStrings:Ledger"),
         ["connection string without Database"] = (o => o.ConnectionString = "Server=127.0.0.1;User ID=x;Password=y", "Database"),
         ["connection string with an unknown option"] = (o => o.ConnectionString = "Server=127.0.0.1;Database=ledger;Bogus=1", "ConnectionStrings:Ledger"),
+        ["migrator connection string naming another database"] = (o => o.MigrationConnectionString = "Server=127.0.0.1;Database=other;User ID=m", "ConnectionStrings:LedgerMigrator"),
+        ["migrator connection string without Database"] = (o => o.MigrationConnectionString = "Server=127.0.0.1;User ID=m", "ConnectionStrings:LedgerMigrator"),
+        ["migrator connection string with an unknown option"] = (o => o.MigrationConnectionString = "Server=127.0.0.1;Database=ledger;Bogus=1", "ConnectionStrings:LedgerMigrator"),
         ["MaxRetries 11"] = (o => o.Retry.MaxRetries = 11, "MaxRetries"),
         ["MaxRetries -1"] = (o => o.Retry.MaxRetries = -1, "MaxRetries"),
         ["negative BaseDelay"] = (o => o.Retry.BaseDelay = TimeSpan.FromMilliseconds(-1), "BaseDelay"),
@@ -58,6 +61,7 @@ public sealed class LedgerOptionsValidatorTests
         options.Cache.OperationTimeout = TimeSpan.FromSeconds(30);
         options.DefaultActor = new string('a', 100);
         options.MaxClockSkew = TimeSpan.Zero;
+        options.MigrationConnectionString = "Server=db;Database=ledger;User ID=ledger_migrator;Password=other";
 
         var result = Validate(options);
 

@@ -14,6 +14,8 @@ public static class TestServers
 {
     public const string MySqlVariable = "LEDGER_TEST_MYSQL";
     public const string RedisVariable = "LEDGER_TEST_REDIS";
+    public const string MySqlAppVariable = "LEDGER_TEST_MYSQL_APP";
+    public const string MySqlMigratorVariable = "LEDGER_TEST_MYSQL_MIGRATOR";
 
     public const string HowToStart =
         "No test servers. Run the tests with `bash scripts/test.sh` (it installs and starts local MariaDB and Redis), " +
@@ -22,8 +24,10 @@ public static class TestServers
 
     private static readonly Lazy<Task<Endpoints>> Shared = new(StartAsync, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>The server connection strings; the MySQL one names a user that may create <c>ledger%</c> databases.</summary>
-    public sealed record Endpoints(string MySql, string Redis, bool FromContainers);
+    /// <summary>The server connection strings; <paramref name="MySql"/> names a user that may create <c>ledger%</c>
+    /// databases; <paramref name="MySqlApp"/> and <paramref name="MySqlMigrator"/> name the two users of db/grants.sql
+    /// (<c>ledger_app</c>, <c>ledger_migrator</c>), granted on every <c>ledger%</c> database; null when not given.</summary>
+    public sealed record Endpoints(string MySql, string Redis, bool FromContainers, string? MySqlApp = null, string? MySqlMigrator = null);
 
     public static Task<Endpoints> GetAsync() => Shared.Value;
 
@@ -33,7 +37,8 @@ public static class TestServers
         var redis = Environment.GetEnvironmentVariable(RedisVariable);
         if (!string.IsNullOrWhiteSpace(mysql) && !string.IsNullOrWhiteSpace(redis))
         {
-            return new Endpoints(mysql, redis, FromContainers: false);
+            return new Endpoints(mysql, redis, FromContainers: false,
+                Environment.GetEnvironmentVariable(MySqlAppVariable), Environment.GetEnvironmentVariable(MySqlMigratorVariable));
         }
 
         MySqlContainer mysqlContainer;
@@ -50,6 +55,24 @@ public static class TestServers
 
         await Task.WhenAll(mysqlContainer.StartAsync(), redisContainer.StartAsync());
         var builder = new MySqlConnectionStringBuilder(mysqlContainer.GetConnectionString()) { Database = "ledger" };
-        return new Endpoints(builder.ConnectionString, redisContainer.GetConnectionString(), FromContainers: true);
+        await CreateRoleUsersAsync(builder.ConnectionString);
+        return new Endpoints(builder.ConnectionString, redisContainer.GetConnectionString(), FromContainers: true,
+            new MySqlConnectionStringBuilder(builder.ConnectionString) { UserID = "ledger_app", Password = RolePassword }.ConnectionString,
+            new MySqlConnectionStringBuilder(builder.ConnectionString) { UserID = "ledger_migrator", Password = RolePassword }.ConnectionString);
+    }
+
+    private const string RolePassword = "ledger-test";
+
+    /// <summary>As scripts/servers-up.sh does: the users of db/grants.sql, granted on every <c>ledger%</c> database.</summary>
+    private static async Task CreateRoleUsersAsync(string rootConnectionString)
+    {
+        var grants = string.Join('\n', Ledger.Testing.Repository.ReadText("db/grants.sql").Split('\n').Where(line => !line.StartsWith("--", StringComparison.Ordinal)))
+            .Replace("ON `ledger`.*", "ON `ledger%`.*", StringComparison.Ordinal);
+        await using var connection = new MySqlConnection(new MySqlConnectionStringBuilder(rootConnectionString) { Database = string.Empty }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(
+            $"CREATE USER 'ledger_app'@'%' IDENTIFIED BY '{RolePassword}'; CREATE USER 'ledger_migrator'@'%' IDENTIFIED BY '{RolePassword}'; {grants}",
+            connection);
+        await command.ExecuteNonQueryAsync();
     }
 }
