@@ -124,7 +124,7 @@ public sealed partial class ChartTests(HelmFixture helm)
         Assert.Equal("ledger-dev-key-change-me", Decode("Auth__Keys__dev__Key"));
         Assert.Equal("reader,poster,admin", Decode("Auth__Keys__dev__Roles"));
         Assert.DoesNotContain(data.Keys, key => key.ToString()!.StartsWith("Auth__ApiKeys__", StringComparison.Ordinal));
-        Assert.StartsWith("Server=", Decode("ConnectionStrings__Ledger"), StringComparison.Ordinal);
+        Assert.Contains("User ID=ledger_app;", Decode("ConnectionStrings__Ledger"), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -179,19 +179,54 @@ public sealed partial class ChartTests(HelmFixture helm)
         Assert.Equal(ApiContainer(variant).Str("image"), container.Str("image"));
         Assert.Equal("Never", job.Str("spec.template.spec.restartPolicy"));
         Assert.Equal("true", container.Str("securityContext.readOnlyRootFilesystem"));
-        // The connection string comes from a Secret that exists when the hook runs: the existing one, or a hook Secret.
-        var secretName = container.Str("env.0.valueFrom.secretKeyRef.name");
+        // Only the migrator's connection string, from a Secret that exists when the hook runs and that the API pods never
+        // read: migration.existingSecret, or a hook Secret holding nothing else.
+        var env = Assert.Single(container.List("env"), e => e.Str("name").StartsWith("ConnectionStrings__", StringComparison.Ordinal));
+        Assert.Equal("ConnectionStrings__LedgerMigrator", env.Str("name"));
+        Assert.Equal("ConnectionStrings__LedgerMigrator", env.Str("valueFrom.secretKeyRef.key"));
+        var secretName = env.Str("valueFrom.secretKeyRef.name");
+        var apiSecret = Assert.Single(ApiContainer(variant).List("envFrom"), e => e.At("secretRef") is not null).Str("secretRef.name");
+        Assert.NotEqual(apiSecret, secretName);
         if (variant == "prod")
         {
-            Assert.Equal("ledger-secrets", secretName);
+            Assert.Equal("ledger-migrator-secrets", secretName);
         }
         else
         {
             var hookSecret = Single(variant, "Secret", secretName).Root;
+            Assert.Equal(["ConnectionStrings__LedgerMigrator"], hookSecret.Map("data").Keys.Cast<string>());
             Assert.Equal("pre-install,pre-upgrade", (string)hookSecret.Map("metadata.annotations")["helm.sh/hook"]);
             Assert.True(int.Parse((string)hookSecret.Map("metadata.annotations")["helm.sh/hook-weight"], System.Globalization.CultureInfo.InvariantCulture)
                         < int.Parse((string)job.Map("metadata.annotations")["helm.sh/hook-weight"], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.DoesNotContain("ConnectionStrings__LedgerMigrator", Single(variant, "Secret", apiSecret).Root.Map("data").Keys.Cast<string>());
         }
+    }
+
+    [Fact]
+    public async Task MigrationJob_WithExistingSecretButNoSecretOfItsOwn_RefusesToRender()
+    {
+        var helmPath = Regex.Match(helm.Output, @"helm-check: helm=(\S+)").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(helmPath), helm.Output);
+        var start = new System.Diagnostics.ProcessStartInfo(helmPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "template", "ledger", Path.Combine(helm.RepoRoot, "helm", "ledger"), "--set", "existingSecret=ledger-secrets" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+        await stdout;
+
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains("migration.existingSecret is required with existingSecret", stderr, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -48,6 +48,19 @@ app.kubernetes.io/part-of: ledger
 {{- end }}
 {{- end }}
 
+{{/* Name of the Secret the migration Job reads ConnectionStrings__LedgerMigrator from: migration.existingSecret, or the
+hook Secret the chart creates from secrets.migratorConnectionString. Never existingSecret: every API pod reads that one
+whole, and the application's pods must not hold the migrator's credentials. */}}
+{{- define "ledger.migrationSecretName" -}}
+{{- if .Values.migration.existingSecret }}
+{{- .Values.migration.existingSecret }}
+{{- else if .Values.existingSecret }}
+{{- fail "migration.existingSecret is required with existingSecret: a Secret of its own holding ConnectionStrings__LedgerMigrator (the API pods read existingSecret whole and must not hold the migrator's credentials)" }}
+{{- else }}
+{{- include "ledger.fullname" . }}-migrate
+{{- end }}
+{{- end }}
+
 {{/* Secret data (environment variable name -> value) built from .Values.secrets. */}}
 {{- define "ledger.secretData" -}}
 ConnectionStrings__Ledger: {{ .Values.secrets.ledgerConnectionString | b64enc | quote }}
