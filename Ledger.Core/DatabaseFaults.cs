@@ -29,6 +29,59 @@ public static class DatabaseFaults
         2002, 2003, 2006, 2013, // client: cannot connect (socket, TCP), server gone away, lost during query
     ];
 
+    // Server error numbers that say the deployment does not fit the ledger: a privilege missing (db/grants.sql names
+    // each user's), a login refused, or a schema other than the one this version expects (a migration not applied).
+    // Every call fails the same way until an operator mends it, so retrying is pointless and it is no outage either.
+    private static readonly HashSet<int> ConfigurationNumbers =
+    [
+        1044, // ER_DBACCESS_DENIED_ERROR: no access to the database
+        1045, // ER_ACCESS_DENIED_ERROR: login refused (user or password)
+        1046, // ER_NO_DB_ERROR: no database selected
+        1049, // ER_BAD_DB_ERROR: unknown database
+        1054, // ER_BAD_FIELD_ERROR: unknown column (the schema is older than the code)
+        1142, // ER_TABLEACCESS_DENIED_ERROR: "<command> command denied to user ... for table ..."
+        1143, // ER_COLUMNACCESS_DENIED_ERROR
+        1146, // ER_NO_SUCH_TABLE
+        1227, // ER_SPECIFIC_ACCESS_DENIED_ERROR
+        1305, // ER_SP_DOES_NOT_EXIST: a procedure missing (migrations not applied)
+        1318, // ER_SP_WRONG_NO_OF_ARGS: a procedure of another version
+        1370, // ER_PROCACCESS_DENIED_ERROR: no EXECUTE on a procedure
+        1449, // ER_NO_SUCH_USER: the procedures' DEFINER does not exist
+        1698, // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+    ];
+
+    /// <summary>
+    /// True when <paramref name="exception"/>, or one of its inner exceptions, is the server refusing the ledger's own
+    /// statement because the deployment does not fit it: a missing privilege (a grant of <c>db/grants.sql</c>, the
+    /// definer's <c>CREATE TEMPORARY TABLES</c> say), a refused login, an unknown database, or a table, column or
+    /// procedure the schema lacks (migrations not applied). Every call fails alike until an operator mends it:
+    /// retrying cannot help, and it is not an outage. Never true when <see cref="IsUnavailable"/> is.
+    /// </summary>
+    /// <param name="exception">What a ledger call threw.</param>
+    /// <returns>Whether it is a fault of the deployment's database configuration.</returns>
+    public static bool IsMisconfigured(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (IsUnavailable(exception))
+        {
+            return false;
+        }
+
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case MySqlException mysql when ConfigurationNumbers.Contains(mysql.Number):
+                    return true;
+
+                case AggregateException aggregate:
+                    return aggregate.InnerExceptions.Any(IsMisconfigured);
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// True when <paramref name="exception"/>, or one of its inner exceptions, says the database could not be reached,
     /// the connection broke (a socket reset, an I/O error, a server that went away or shut down) or the server could
@@ -38,6 +91,8 @@ public static class DatabaseFaults
     /// range, a missing privilege, a missing table, a constraint): those are faults of the request or of the
     /// deployment, and retrying cannot cure them.
     /// </summary>
+    /// <param name="exception">What a ledger call threw.</param>
+    /// <returns>Whether the database was unreachable or lost, so the same call may be retried with the same id.</returns>
     public static bool IsUnavailable(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);

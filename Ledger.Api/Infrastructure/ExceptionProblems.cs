@@ -6,9 +6,10 @@ namespace Ledger.Api.Infrastructure;
 
 /// <summary>Turns exceptions into problem+json: unreadable request bodies and parameters become 400
 /// <c>validation_failed</c> naming the field, a database the ledger could not reach or lost
-/// (<see cref="DatabaseFaults.IsUnavailable"/>) becomes 503 <c>database_unavailable</c> with <c>Retry-After</c>, and
-/// anything else, a database error that retrying cannot cure included (a missing privilege, a value out of range), a
-/// 500 that is logged once.</summary>
+/// (<see cref="DatabaseFaults.IsUnavailable"/>) becomes 503 <c>database_unavailable</c> with <c>Retry-After</c>, a
+/// database that refuses the ledger's statements for want of a grant, a table or a procedure
+/// (<see cref="DatabaseFaults.IsMisconfigured"/>) a 500 <c>database_misconfigured</c> logged at Error with the server's
+/// words (which name the privilege), and anything else a 500 <c>internal_error</c> that is logged once.</summary>
 internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logger, IMeterFactory meterFactory) : IExceptionHandler
 {
     // On the ledger's meter, so /metrics and the LedgerDatabaseUnavailable alert see it with the rest.
@@ -21,6 +22,7 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
         {
             BadHttpRequestException bad => FromBadRequest(httpContext, bad),
             _ when DatabaseFaults.IsUnavailable(exception) => DatabaseUnavailable(httpContext, exception),
+            _ when DatabaseFaults.IsMisconfigured(exception) => DatabaseMisconfigured(httpContext, exception),
             _ => null,
         };
 
@@ -42,6 +44,28 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
         context.Response.Headers.RetryAfter = "1";
         return Problems.Create(context, StatusCodes.Status503ServiceUnavailable, Problems.DatabaseUnavailable,
             "The database could not be reached; nothing was changed unless the outcome says so. Retry with the same id.");
+    }
+
+    private Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult DatabaseMisconfigured(HttpContext context, Exception exception)
+    {
+        LogDatabaseMisconfigured(logger, exception, ServerWords(exception));
+        return Problems.Create(context, StatusCodes.Status500InternalServerError, Problems.DatabaseMisconfigured,
+            "The database refused the ledger's statement: a privilege, a table or a procedure is missing (a deployment " +
+            "fault, logged with the correlation id). Nothing was changed; retrying will not help until it is mended.");
+    }
+
+    /// <summary>The server's own message (it names the missing privilege, table or procedure).</summary>
+    private static string ServerWords(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is MySqlConnector.MySqlException mysql)
+            {
+                return $"{mysql.Number}: {mysql.Message}";
+            }
+        }
+
+        return exception.Message;
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult FromBadRequest(HttpContext context, BadHttpRequestException exception)
@@ -95,4 +119,8 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
 
     [LoggerMessage(5002, LogLevel.Error, "The database could not be reached after the retry budget")]
     private static partial void LogDatabaseUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(5003, LogLevel.Error,
+        "The database refused the ledger's statement ({ServerError}): a deployment fault, not an outage. A missing privilege: compare the users' grants with db/grants.sql (the procedures run with their definer's rights). A missing table, column or procedure: apply the migrations of this version")]
+    private static partial void LogDatabaseMisconfigured(ILogger logger, Exception exception, string serverError);
 }

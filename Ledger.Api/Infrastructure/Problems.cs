@@ -14,6 +14,7 @@ internal static class Problems
     public const string Unauthorized = "unauthorized";
     public const string Forbidden = "forbidden";
     public const string InternalError = "internal_error";
+    public const string DatabaseMisconfigured = "database_misconfigured";
 
     /// <summary>The problem for a refusal. An unknown account named in the body of a transfer is 422 (the request
     /// is well-formed but cannot be carried out); an unknown account in the path of a GET is 404.</summary>

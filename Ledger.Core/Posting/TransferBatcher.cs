@@ -164,7 +164,9 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Posts a batch; a fault that retries do not cure splits it in halves until the transfer that causes
-    /// it fails alone, so one bad transfer never fails its neighbours.</summary>
+    /// it fails alone, so one bad transfer never fails its neighbours. An outage or a deployment fault (a missing grant,
+    /// a missing procedure: <see cref="DatabaseFaults.IsMisconfigured"/>) fails every transfer alike, so it does not
+    /// split.</summary>
     private async Task PostAsync(List<Pending> batch)
     {
         PostTransferOutcome[] outcomes;
@@ -176,7 +178,7 @@ internal sealed partial class TransferBatcher : IAsyncDisposable, IDisposable
                 (Store: _store, Commands: commands, Now: (Func<DateTime>)(() => _time.GetUtcNow().UtcDateTime)),
                 CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (batch.Count > 1 && ex is MySqlException && !DatabaseFaults.IsUnavailable(ex))
+        catch (Exception ex) when (batch.Count > 1 && ex is MySqlException && !DatabaseFaults.IsUnavailable(ex) && !DatabaseFaults.IsMisconfigured(ex))
         {
             LogSplitting(_logger, batch.Count, ex.Message);
             var half = batch.Count / 2;

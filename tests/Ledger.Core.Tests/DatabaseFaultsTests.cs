@@ -27,6 +27,18 @@ public sealed class DatabaseFaultsTests
         Assert.True(DatabaseFaults.IsUnavailable(exception) == unavailable, $"{what}: expected IsUnavailable = {unavailable}");
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void IsMisconfigured_NothingButServerErrorsOfTheDeployment(string what, Exception exception, bool unavailable)
+    {
+        _ = unavailable;
+        // None of these is a server's refusal (those are checked against a real server in the integration tests).
+        Assert.False(DatabaseFaults.IsMisconfigured(exception), what);
+    }
+
     [Fact]
     public void IsUnavailable_Null_Throws() => Assert.Throws<ArgumentNullException>(() => DatabaseFaults.IsUnavailable(null!));
+
+    [Fact]
+    public void IsMisconfigured_Null_Throws() => Assert.Throws<ArgumentNullException>(() => DatabaseFaults.IsMisconfigured(null!));
 }

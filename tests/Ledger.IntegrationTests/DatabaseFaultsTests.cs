@@ -3,9 +3,10 @@ using MySqlConnector;
 
 namespace Ledger.IntegrationTests;
 
-/// <summary>What <see cref="DatabaseFaults.IsUnavailable"/> says of the errors a real server and client give: a
-/// refused connection and a connection killed mid-statement are "unavailable, retry"; a value out of range and a
-/// refused login are not (retrying cannot cure them, so the API answers 500 and no outage is counted).</summary>
+/// <summary>What <see cref="DatabaseFaults.IsUnavailable"/> and <see cref="DatabaseFaults.IsMisconfigured"/> say of the
+/// errors a real server and client give: a refused connection and a connection killed mid-statement are "unavailable,
+/// retry"; a refused login and a missing privilege are a misconfigured deployment; a value out of range is neither
+/// (retrying cannot cure the last two kinds, so the API answers 500 and no outage is counted).</summary>
 public sealed class DatabaseFaultsTests
 {
     [Fact]
@@ -14,6 +15,7 @@ public sealed class DatabaseFaultsTests
         var exception = await RealDatabaseErrors.ConnectionRefusedAsync();
 
         Assert.True(DatabaseFaults.IsUnavailable(exception), exception.ToString());
+        Assert.False(DatabaseFaults.IsMisconfigured(exception), exception.ToString());
     }
 
     [Fact]
@@ -51,6 +53,31 @@ public sealed class DatabaseFaultsTests
 
         Assert.Equal(MySqlErrorCode.DataOutOfRange, exception.ErrorCode);
         Assert.False(DatabaseFaults.IsUnavailable(exception), exception.ToString());
+        Assert.False(DatabaseFaults.IsMisconfigured(exception), exception.ToString());
+    }
+
+    [Fact]
+    public async Task PrivilegeMissing_IsMisconfiguredNotUnavailable()
+    {
+        var servers = await TestServers.GetAsync();
+        Assert.False(string.IsNullOrEmpty(servers.MySqlApp), $"{TestServers.MySqlAppVariable} is not set. {TestServers.HowToStart}");
+        var app = new MySqlConnectionStringBuilder(servers.MySqlApp)
+        {
+            Database = new MySqlConnectionStringBuilder(await TestDatabase.GetAsync(LedgerFixture.DatabaseName)).Database,
+        };
+
+        // The application's user holds SELECT and EXECUTE only.
+        var exception = await Assert.ThrowsAsync<MySqlException>(async () =>
+        {
+            await using var connection = new MySqlConnection(app.ConnectionString);
+            await connection.OpenAsync();
+            await using var write = new MySqlCommand("DELETE FROM outbox WHERE id = -1", connection);
+            await write.ExecuteNonQueryAsync();
+        });
+
+        Assert.Equal(1142, exception.Number);
+        Assert.True(DatabaseFaults.IsMisconfigured(exception), exception.ToString());
+        Assert.False(DatabaseFaults.IsUnavailable(exception), exception.ToString());
     }
 
     [Fact]
@@ -70,5 +97,6 @@ public sealed class DatabaseFaultsTests
 
         Assert.Equal(MySqlErrorCode.AccessDenied, exception.ErrorCode);
         Assert.False(DatabaseFaults.IsUnavailable(exception), exception.ToString());
+        Assert.True(DatabaseFaults.IsMisconfigured(exception), exception.ToString());
     }
 }
