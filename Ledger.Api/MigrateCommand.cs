@@ -12,8 +12,10 @@ namespace Ledger.Api;
 /// that is not set (one of them is required). Ctrl+C or SIGTERM stops it at a clean point
 /// (between scripts; a script that has started runs to its end).
 /// </summary>
-/// <remarks>Exit codes: <see cref="Succeeded"/>, <see cref="Failed"/> (the database could not be reached or a script
-/// failed), <see cref="InvalidConfiguration"/>, <see cref="Cancelled"/>. Nothing it prints holds the password.</remarks>
+/// <remarks><c>migrate --list</c> prints every script of this version as applied or pending, <c>migrate --check</c> only
+/// the pending ones and exits <see cref="Pending"/> when there are any; neither changes anything. Exit codes:
+/// <see cref="Succeeded"/>, <see cref="Failed"/> (the database could not be reached or a script failed),
+/// <see cref="InvalidConfiguration"/>, <see cref="Pending"/>, <see cref="Cancelled"/>. Nothing it prints holds the password.</remarks>
 internal static partial class MigrateCommand
 {
     public const string Name = "migrate";
@@ -22,6 +24,18 @@ internal static partial class MigrateCommand
     public const int Failed = 1;
     public const int InvalidConfiguration = 2;
     public const int Cancelled = 130;
+
+    /// <summary><c>migrate --check</c>: scripts of this version are not applied yet.</summary>
+    public const int Pending = 3;
+
+    /// <summary>What the command does: apply (no flag), list every script with its state (<c>--list</c>), or only say
+    /// whether anything is pending (<c>--check</c>); the last two change nothing.</summary>
+    private enum Mode
+    {
+        Apply,
+        List,
+        Check,
+    }
 
     private const string LoggerCategory = "Ledger.Api.MigrateCommand";
 
@@ -45,12 +59,30 @@ internal static partial class MigrateCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
+        var mode = Mode.Apply;
+        var settings = new List<string>();
+        foreach (var argument in args[1..])
+        {
+            switch (argument)
+            {
+                case "--list":
+                    mode = Mode.List;
+                    break;
+                case "--check":
+                    mode = Mode.Check;
+                    break;
+                default:
+                    settings.Add(argument);
+                    break;
+            }
+        }
+
         WebApplication app;
         try
         {
             // The web host's builder, for the same configuration sources and logging; the app is never run, so
             // neither Kestrel nor the hosted services (migrate-on-start-up, outbox sweeper) start.
-            var builder = WebApplication.CreateBuilder(args[1..]);
+            var builder = WebApplication.CreateBuilder([.. settings]);
             // The migration Job holds only the migrator's connection string (never the application's): it then
             // stands for both, since the command posts nothing.
             var migrator = builder.Configuration.GetConnectionString("LedgerMigrator");
@@ -72,11 +104,11 @@ internal static partial class MigrateCommand
         await using (app)
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
-            return await MigrateAsync(app.Services, logger, stop.Token);
+            return await MigrateAsync(app.Services, logger, mode, stop.Token);
         }
     }
 
-    private static async Task<int> MigrateAsync(IServiceProvider services, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<int> MigrateAsync(IServiceProvider services, ILogger logger, Mode mode, CancellationToken cancellationToken)
     {
         LedgerOptions options;
         try
@@ -93,6 +125,11 @@ internal static partial class MigrateCommand
         }
 
         var target = Describe(string.IsNullOrWhiteSpace(options.MigrationConnectionString) ? options.ConnectionString : options.MigrationConnectionString);
+        if (mode != Mode.Apply)
+        {
+            return await ReportAsync(services.GetRequiredService<ILedger>(), target, mode, cancellationToken);
+        }
+
         LogStarting(logger, target);
         try
         {
@@ -129,6 +166,43 @@ internal static partial class MigrateCommand
             await Console.Error.WriteLineAsync($"migrate: failed: {target}: {ex.Message}");
             return Failed;
         }
+    }
+
+    /// <summary><c>--list</c> and <c>--check</c>: the journal against this version's scripts, on stdout, one per line.</summary>
+    private static async Task<int> ReportAsync(ILedger ledger, string target, Mode mode, CancellationToken cancellationToken)
+    {
+        MigrationStatus status;
+        try
+        {
+            status = await ledger.GetMigrationStatusAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Cancelled;
+        }
+        catch (MySqlException ex)
+        {
+            await Console.Error.WriteLineAsync($"migrate: failed: {target}: {ex.Message}");
+            return Failed;
+        }
+
+        if (mode == Mode.List)
+        {
+            foreach (var name in status.Applied)
+            {
+                Console.Out.WriteLine($"applied  {name}");
+            }
+        }
+
+        foreach (var name in status.Pending)
+        {
+            Console.Out.WriteLine($"pending  {name}");
+        }
+
+        Console.Out.WriteLine(status.IsUpToDate
+            ? $"migrate: {target} is up to date ({status.Applied.Count} scripts of this version applied)"
+            : $"migrate: {target}: {status.Pending.Count} of {status.Applied.Count + status.Pending.Count} scripts of this version are pending");
+        return mode == Mode.Check && !status.IsUpToDate ? Pending : Succeeded;
     }
 
     private static bool IsMigration(string scriptName) => scriptName.StartsWith("migrations/", StringComparison.Ordinal);

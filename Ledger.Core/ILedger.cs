@@ -68,4 +68,12 @@ public interface ILedger
     /// <summary>Brings the database schema and stored procedures up to date (safe to run at every start).</summary>
     /// <param name="cancellationToken">Cancels the call before it starts.</param>
     Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Compares the database's migration journal with the scripts of this version, changing nothing: what is
+    /// applied and what <see cref="MigrateAsync"/> would apply. Connects as <see cref="LedgerOptions.MigrationConnectionString"/>
+    /// (or <see cref="LedgerOptions.ConnectionString"/>); needs only SELECT.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The scripts of this version, split into applied and pending.</returns>
+    /// <exception cref="MySqlConnector.MySqlException">The database could not be reached or read.</exception>
+    Task<MigrationStatus> GetMigrationStatusAsync(CancellationToken cancellationToken = default);
 }

@@ -492,6 +492,9 @@ internal sealed class LedgerService : ILedger
     public async Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default) =>
         await _migrator.MigrateAsync(_options.EffectiveMigrationConnectionString, cancellationToken).ConfigureAwait(false);
 
+    public Task<MigrationStatus> GetMigrationStatusAsync(CancellationToken cancellationToken = default) =>
+        _migrator.GetStatusAsync(_options.EffectiveMigrationConnectionString, cancellationToken);
+
     internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>
         new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);
 

@@ -174,7 +174,7 @@ internal sealed class LedgerMigrator
                 ?? throw new InvalidOperationException($"Embedded resource '{resourceName}' could not be opened.");
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
-            var bytes = buffer.ToArray();
+            var bytes = WithoutCarriageReturns(buffer.ToArray());
             var name = script.RunGroupOrder == ProceduresRunGroupOrder ? ProcedureJournalName(script.Name, bytes) : script.Name;
             using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
             loaded.Add(new SqlScript(name, reader.ReadToEnd(), CreateOptions(script.RunGroupOrder)));
@@ -219,9 +219,51 @@ internal sealed class LedgerMigrator
     };
 
     /// <summary><c>procedures/ledger_post_transfer.sql@</c> and the first 16 hex digits of the SHA-256 of the file's
-    /// bytes: what <c>sha256sum db/procedures/ledger_post_transfer.sql | cut -c1-16</c> prints.</summary>
+    /// bytes without carriage returns (<see cref="WithoutCarriageReturns"/>): what
+    /// <c>tr -d '\r' &lt; db/procedures/ledger_post_transfer.sql | sha256sum | cut -c1-16</c> prints.</summary>
     internal static string ProcedureJournalName(string name, ReadOnlySpan<byte> content) =>
         string.Concat(name, "@", Convert.ToHexStringLower(SHA256.HashData(content))[..16]);
+
+    /// <summary>The bytes without carriage returns, so a script checked out or copied with CRLF line endings runs and is
+    /// journaled exactly as its LF original (db/apply.sh strips them too).</summary>
+    internal static byte[] WithoutCarriageReturns(byte[] bytes) =>
+        Array.IndexOf(bytes, (byte)'\r') < 0 ? bytes : bytes.Where(b => b != (byte)'\r').ToArray();
+
+    /// <summary>Which of the embedded scripts the journal of the database named in <paramref name="connectionString"/>
+    /// records, and which it does not (all of them when the database or its journal does not exist yet). Changes
+    /// nothing; needs only SELECT.</summary>
+    public async Task<MigrationStatus> GetStatusAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var builder = new MySqlConnectionStringBuilder(connectionString) { ApplicationName = "ledger-migrator" };
+        var database = builder.Database;
+        builder.Database = string.Empty;
+        var journaled = new HashSet<string>(StringComparer.Ordinal);
+        var connection = new MySqlConnection(builder.ConnectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var exists = connection.CreateCommand();
+            exists.CommandText = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = @database AND TABLE_NAME = @table";
+            exists.Parameters.AddWithValue("@database", database);
+            exists.Parameters.AddWithValue("@table", MySqlTableJournal.TableName);
+            if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) > 0)
+            {
+                using var read = connection.CreateCommand();
+                read.CommandText = $"SELECT script_name FROM {QuoteIdentifier(database)}.{MySqlTableJournal.TableName}";
+                using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    journaled.Add(reader.GetString(0));
+                }
+            }
+        }
+
+        var names = scripts.Select(script => script.Name).ToArray();
+        return new MigrationStatus(
+            names.Where(journaled.Contains).ToArray(),
+            names.Where(name => !journaled.Contains(name)).ToArray());
+    }
 
     /// <summary>The order DbUp runs scripts in: by run group, then by name, ordinally.</summary>
     internal static IReadOnlyList<SqlScript> Order(IEnumerable<SqlScript> scripts) =>

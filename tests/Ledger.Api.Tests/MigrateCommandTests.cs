@@ -34,6 +34,10 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
     [Fact]
     public async Task Migrate_FreshDatabase_CreatesTheSchemaAndASecondRunAppliesNothing()
     {
+        var before = await RunMigrateAsync(connectionString: string.Empty, _migratorConnectionString, "--check");
+        Assert.True(before.ExitCode == 3, $"migrate --check on an empty database exited with {before.ExitCode}:\n{before.Output}");
+        Assert.Contains("pending  migrations/0001_create_currencies.sql", before.Output, StringComparison.Ordinal);
+
         // As the chart's migration Job runs it: the migrator's connection string only, never the application's.
         var first = await RunMigrateAsync(connectionString: string.Empty, _migratorConnectionString);
         Assert.True(first.ExitCode == 0, $"migrate exited with {first.ExitCode}:\n{first.Output}");
@@ -61,6 +65,14 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
         var journal = await QueryNamesAsync("SELECT script_name FROM ledger_schema_journal ORDER BY id");
         Assert.Contains("migrations/0001_create_currencies.sql", journal);
         Assert.True(journal.Count(name => name.StartsWith("migrations/", StringComparison.Ordinal)) >= 11, string.Join(", ", journal));
+
+        var check = await RunMigrateAsync(connectionString: string.Empty, _migratorConnectionString, "--check");
+        Assert.True(check.ExitCode == 0, $"migrate --check after migrating exited with {check.ExitCode}:\n{check.Output}");
+        Assert.DoesNotContain("pending ", check.Output, StringComparison.Ordinal);
+        var list = await RunMigrateAsync(connectionString: string.Empty, _migratorConnectionString, "--list");
+        Assert.True(list.ExitCode == 0, list.Output);
+        Assert.Contains("applied  migrations/0001_create_currencies.sql", list.Output, StringComparison.Ordinal);
+        Assert.Contains("applied  procedures/ledger_post_transfers.sql@", list.Output, StringComparison.Ordinal);
 
         var second = await RunMigrateAsync(_connectionString);
         Assert.True(second.ExitCode == 0, $"the second migrate exited with {second.ExitCode}:\n{second.Output}");
@@ -99,7 +111,7 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
 
     private sealed record Run(int ExitCode, string Output);
 
-    private async Task<Run> RunMigrateAsync(string connectionString, string migratorConnectionString = "")
+    private async Task<Run> RunMigrateAsync(string connectionString, string migratorConnectionString = "", string? flag = null)
     {
         var dll = ApiProcess.FindHostAssembly();
         var start = new ProcessStartInfo("dotnet")
@@ -111,6 +123,10 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
         };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("migrate");
+        if (flag is not null)
+        {
+            start.ArgumentList.Add(flag);
+        }
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__Ledger"] = connectionString;

@@ -10,6 +10,18 @@ public static class ExternalProgram
     /// <see cref="InvalidOperationException"/> with its output.</summary>
     public static async Task<string> RunAsync(string program, IEnumerable<string> arguments, CancellationToken cancellationToken = default)
     {
+        var run = await ExecuteAsync(program, arguments, cancellationToken);
+        if (run.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {run.ExitCode}: {run.Error}{run.Output}");
+        }
+
+        return run.Output;
+    }
+
+    /// <summary>Runs <paramref name="program"/> to its end and returns its exit code, stdout and stderr.</summary>
+    public static async Task<ProgramRun> ExecuteAsync(string program, IEnumerable<string> arguments, CancellationToken cancellationToken = default)
+    {
         var info = new ProcessStartInfo(Which(program))
         {
             RedirectStandardOutput = true,
@@ -25,13 +37,7 @@ public static class ExternalProgram
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"{program} {string.Join(' ', info.ArgumentList)} exited with {process.ExitCode}: {await error}{await output}");
-        }
-
-        return await output;
+        return new ProgramRun(process.ExitCode, await output, await error);
     }
 
     /// <summary>The full path of <paramref name="program"/> from PATH or the sbin folders; the bare name when not found.</summary>
@@ -79,4 +85,10 @@ public static class ExternalProgram
         [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
         public static extern int Kill(int pid, int signal);
     }
+}
+
+/// <summary>How a program ended: its exit code, stdout and stderr.</summary>
+public sealed record ProgramRun(int ExitCode, string Output, string Error)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
 }

@@ -57,6 +57,19 @@ public sealed class LedgerMigratorTests
         }
     }
 
+    [Fact]
+    public void ProcedureJournalName_OfACrlfCopyWithoutCarriageReturns_IsTheLfOriginals()
+    {
+        var lf = "DELIMITER $$\nCREATE PROCEDURE p() SELECT 1$$\nDELIMITER ;\n"u8.ToArray();
+        var crlf = "DELIMITER $$\r\nCREATE PROCEDURE p() SELECT 1$$\r\nDELIMITER ;\r\n"u8.ToArray();
+
+        Assert.Same(lf, LedgerMigrator.WithoutCarriageReturns(lf));
+        Assert.Equal(lf, LedgerMigrator.WithoutCarriageReturns(crlf));
+        Assert.Equal(
+            LedgerMigrator.ProcedureJournalName("procedures/p.sql", lf),
+            LedgerMigrator.ProcedureJournalName("procedures/p.sql", LedgerMigrator.WithoutCarriageReturns(crlf)));
+    }
+
     private static string FindRepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
