@@ -29,6 +29,7 @@ internal static class HostSetup
         services.AddSingleton<KeyLimits>();
         services.AddSingleton<IntegrityScans>();
         services.AddGracefulShutdown();
+        services.AddManagementPortCheck();
 
         services.AddOptions<AuthOptions>()
             .BindConfiguration(AuthOptions.SectionName)
@@ -82,9 +83,13 @@ internal static class HostSetup
 
     public static WebApplication UseLedgerApi(this WebApplication app)
     {
+        // Where WebApplication would put routing by itself (first), but explicit: the management-port rule below
+        // decides by the endpoint routing chose, so routing must not move after it.
+        app.UseRouting();
         app.UseMiddleware<CorrelationId>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseManagementPort();
         app.UseLedgerSwagger();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -95,15 +100,17 @@ internal static class HostSetup
 
     public static WebApplication MapLedgerHealth(this WebApplication app)
     {
+        // Health and metrics are management endpoints: with Api:ManagementPort set, served on that port only.
         // Liveness runs no check: the process answers, so it is alive. Readiness needs the database; a missing
         // cache is Degraded and still ready (200), since the ledger then reads from the database.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync })
-            .WithTags("Health");
+            .WithTags("Health")
+            .OnManagementPort();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("ready"),
             ResponseWriter = WriteHealthAsync,
-        }).WithTags("Health");
+        }).WithTags("Health").OnManagementPort();
         app.MapLedgerMetrics();
         return app;
     }

@@ -15,6 +15,13 @@ internal sealed class ApiOptions
     /// environment only; set it to true where testers drive the API from Swagger UI.</summary>
     public bool? SwaggerEnabled { get; set; }
 
+    /// <summary>The management port: when above 0, <c>/metrics</c>, <c>/health/live</c> and <c>/health/ready</c> are
+    /// answered only on connections to this port, and nothing else is (everything else answers 404 there, and those
+    /// three answer 404 on every other port). The server must listen on it and on at least one other port
+    /// (<c>ASPNETCORE_URLS=http://+:8080;http://+:8081</c>), or the host stops at start-up. 0 serves everything on every
+    /// port. Default: 0 (the image sets 8081).</summary>
+    public int ManagementPort { get; set; }
+
     /// <summary>Posts one API key may have in flight at once, so no caller takes every slot; more are refused with
     /// 429 <c>overloaded</c>. 0 turns it off. Default: 512.</summary>
     public int MaxConcurrentRequestsPerKey { get; set; } = 512;
@@ -47,6 +54,9 @@ internal static class ApiOptionsSetup
             .Validate(
                 api => api.MaxConcurrentRequestsPerKey >= 0 && api.PostsPerSecondPerKey >= 0 && api.FailedAuthenticationsPerMinute >= 0,
                 "Api:MaxConcurrentRequestsPerKey, Api:PostsPerSecondPerKey and Api:FailedAuthenticationsPerMinute must be 0 (no limit) or more.")
+            .Validate(
+                api => api.ManagementPort is >= 0 and <= 65535,
+                "Api:ManagementPort must be 0 (off: one port serves everything) or a port from 1 to 65535.")
             .Validate(
                 api => api.ShutdownTimeout > TimeSpan.Zero && api.ShutdownTimeout <= TimeSpan.FromMinutes(10),
                 "Api:ShutdownTimeout must be above zero and at most 10 minutes.")

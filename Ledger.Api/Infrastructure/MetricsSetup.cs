@@ -33,14 +33,16 @@ internal static class MetricsSetup
         return builder;
     }
 
-    /// <summary>Maps <c>GET /metrics</c>: anonymous like the health endpoints, and not part of the OpenAPI document.</summary>
+    /// <summary>Maps <c>GET /metrics</c>: anonymous like the health endpoints, a management endpoint (on
+    /// <see cref="ApiOptions.ManagementPort"/> only, when that is set), and not part of the OpenAPI document.</summary>
     public static WebApplication MapLedgerMetrics(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapPrometheusScrapingEndpoint(ScrapePath)
             .AllowAnonymous()
             .ExcludeFromDescription()
-            .WithTags("Metrics");
+            .WithTags("Metrics")
+            .OnManagementPort();
         return app;
     }
 }

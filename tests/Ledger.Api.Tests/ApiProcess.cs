@@ -8,7 +8,7 @@ namespace Ledger.Api.Tests;
 
 /// <summary>
 /// The real host as its own process: <c>dotnet Ledger.Api.dll</c> from the build output, listening on a free
-/// loopback port, against a database of its own (<c>ledger_proc_&lt;purpose&gt;_&lt;pid&gt;</c>, created by the host's
+/// loopback port (or two: the API's and the management port), against a database of its own (<c>ledger_proc_&lt;purpose&gt;_&lt;pid&gt;</c>, created by the host's
 /// migrations at start-up and dropped on dispose) and the test Redis, with the tester-poster key. For what only a
 /// real process shows: Kestrel's limits, signals, the exit code.
 /// </summary>
@@ -17,14 +17,20 @@ public sealed class ApiProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private ApiProcess(Process process, Uri baseAddress, string connectionString)
+    private ApiProcess(Process process, Uri baseAddress, Uri managementAddress, string connectionString)
     {
         _process = process;
         BaseAddress = baseAddress;
+        ManagementAddress = managementAddress;
         ConnectionString = connectionString;
     }
 
+    /// <summary>Where the API answers.</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>Where health and metrics answer: the management port when the host was started with one
+    /// (<see cref="StartWithManagementPortAsync"/>), else <see cref="BaseAddress"/>.</summary>
+    public Uri ManagementAddress { get; }
 
     /// <summary>The host's own database.</summary>
     public string ConnectionString { get; }
@@ -47,8 +53,56 @@ public sealed class ApiProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the host and waits until <c>/health/ready</c> answers 200.</summary>
+    /// <summary>Starts the host on one port and waits until <c>/health/ready</c> answers 200.</summary>
     public static async Task<ApiProcess> StartAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var port = LocalPorts.Free();
+        return await StartAndWaitAsync(await LaunchAsync(purpose, settings, port, port));
+    }
+
+    /// <summary>Starts the host listening on two ports, the second its management port (<c>Api:ManagementPort</c>),
+    /// as the image does, and waits until <c>/health/ready</c> answers 200 there.</summary>
+    public static async Task<ApiProcess> StartWithManagementPortAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var port = LocalPorts.Free();
+        var managementPort = LocalPorts.Free();
+        while (managementPort == port)
+        {
+            managementPort = LocalPorts.Free();
+        }
+
+        var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>(StringComparer.Ordinal), StringComparer.Ordinal)
+        {
+            ["ASPNETCORE_URLS"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port};http://127.0.0.1:{managementPort}"),
+            ["Api:ManagementPort"] = managementPort.ToString(CultureInfo.InvariantCulture),
+        };
+        return await StartAndWaitAsync(await LaunchAsync(purpose, all, port, managementPort));
+    }
+
+    /// <summary>Starts the host on a free port (unless <paramref name="settings"/> say otherwise, e.g. with
+    /// <c>ASPNETCORE_URLS</c>) without waiting for it to be ready: for a host that is expected to stop by itself.</summary>
+    public static Task<ApiProcess> LaunchAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var port = LocalPorts.Free();
+        return LaunchAsync(purpose, settings, port, port);
+    }
+
+    private static async Task<ApiProcess> StartAndWaitAsync(ApiProcess host)
+    {
+        try
+        {
+            await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
+        return host;
+    }
+
+    private static async Task<ApiProcess> LaunchAsync(string purpose, IReadOnlyDictionary<string, string>? settings, int port, int managementPort)
     {
         var servers = await TestServers.GetAsync();
         var database = string.Create(CultureInfo.InvariantCulture, $"ledger_proc_{purpose}_{Environment.ProcessId}");
@@ -56,8 +110,8 @@ public sealed class ApiProcess : IAsyncDisposable
         await DropDatabaseAsync(connectionString);
 
         var dll = FindHostAssembly();
-        var port = LocalPorts.Free();
         var baseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
+        var managementAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{managementPort}"));
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -95,23 +149,12 @@ public sealed class ApiProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var host = new ApiProcess(process, baseAddress, connectionString);
+        var host = new ApiProcess(process, baseAddress, managementAddress, connectionString);
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-
-        try
-        {
-            await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
-        }
-        catch
-        {
-            await host.DisposeAsync();
-            throw;
-        }
-
         return host;
     }
 
@@ -184,7 +227,7 @@ public sealed class ApiProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
-        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient { BaseAddress = ManagementAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
         {

@@ -35,7 +35,6 @@ public sealed partial class ChartTests(HelmFixture helm)
     {
         var c = ApiContainer(variant);
         Assert.Equal("/health/live", c.Str("livenessProbe.httpGet.path"));
-        Assert.Equal("http", c.Str("livenessProbe.httpGet.port"));
         Assert.Equal(5, c.Number("livenessProbe.periodSeconds"));
         Assert.Equal(2, c.Number("livenessProbe.timeoutSeconds"));
         Assert.Equal(3, c.Number("livenessProbe.failureThreshold"));
@@ -90,8 +89,72 @@ public sealed partial class ChartTests(HelmFixture helm)
         Assert.NotNull(c.At("resources.requests.cpu"));
         Assert.NotNull(c.At("resources.limits.memory"));
         Assert.NotEmpty(d.List("spec.template.spec.topologySpreadConstraints"));
-        Assert.Equal(8080, c.Number("ports.0.containerPort"));
-        Assert.Equal("http://+:8080", Single(variant, "ConfigMap", Single(variant, "Deployment").Name).Root.Str("data.ASPNETCORE_URLS"));
+    }
+
+    /// <summary>The API on 8080 ("http"), health and metrics on 8081 ("management"): the host listens on both
+    /// (ASPNETCORE_URLS), knows which is the management port (Api__ManagementPort), and every probe asks that one.</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Deployment_ListensOnTheApiAndManagementPorts_AndProbesTheManagementPort(string variant)
+    {
+        var c = ApiContainer(variant);
+        var ports = c.List("ports").ToDictionary(p => p.Str("name"), p => p.Number("containerPort"), StringComparer.Ordinal);
+        Assert.Equal(new Dictionary<string, int>(StringComparer.Ordinal) { ["http"] = 8080, ["management"] = 8081 }, ports);
+
+        var data = Single(variant, "ConfigMap", Single(variant, "Deployment").Name).Root.Map("data");
+        Assert.Equal("http://+:8080;http://+:8081", (string)data["ASPNETCORE_URLS"]);
+        Assert.Equal("8081", (string)data["Api__ManagementPort"]);
+
+        foreach (var probe in new[] { "startupProbe", "livenessProbe", "readinessProbe" })
+        {
+            Assert.Equal("management", c.Str($"{probe}.httpGet.port"));
+        }
+    }
+
+    /// <summary>The Service clients and ingresses use carries the API port only; the management port is in a headless
+    /// Service of its own, which only the ServiceMonitor selects.</summary>
+    [Fact]
+    public void Prod_ServiceMonitorScrapesTheManagementPort_ThroughAServiceOfItsOwn()
+    {
+        var name = Single("prod", "Deployment").Name;
+        var api = Single("prod", "Service", name).Root;
+        Assert.Equal(["http"], api.List("spec.ports").Select(p => p.Str("name")));
+        Assert.Equal("http", api.Str("spec.ports.0.targetPort"));
+
+        var management = Single("prod", "Service", name + "-management").Root;
+        Assert.Equal("None", management.Str("spec.clusterIP"));
+        var port = Assert.Single(management.List("spec.ports"));
+        Assert.Equal("management", port.Str("name"));
+        Assert.Equal("management", port.Str("targetPort"));
+
+        var monitor = Single("prod", "ServiceMonitor").Root;
+        var endpoint = Assert.Single(monitor.List("spec.endpoints"));
+        Assert.Equal("management", endpoint.Str("port"));
+        Assert.Equal("/metrics", endpoint.Str("path"));
+        var selector = monitor.Map("spec.selector.matchLabels");
+        bool Selects(Dictionary<object, object> service) =>
+            selector.All(label => service.Map("metadata.labels").TryGetValue(label.Key, out var value) && Equals(value, label.Value));
+        Assert.True(Selects(management), "the ServiceMonitor does not select the management Service");
+        Assert.False(Selects(api), "the ServiceMonitor selects the API's Service too");
+    }
+
+    /// <summary>The image listens as the chart says (the chart sets the same two variables; a container run without
+    /// it gets them from the image).</summary>
+    [Fact]
+    public void Dockerfile_ListensOnTheChartsApiAndManagementPorts()
+    {
+        var dockerfile = File.ReadAllText(Path.Combine(helm.RepoRoot, "Dockerfile"));
+        var data = Single("default", "ConfigMap", Single("default", "Deployment").Name).Root.Map("data");
+
+        Assert.Contains($"ASPNETCORE_URLS=\"{data["ASPNETCORE_URLS"]}\"", dockerfile, StringComparison.Ordinal);
+        Assert.Contains($"Api__ManagementPort={data["Api__ManagementPort"]}", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("EXPOSE 8080 8081", dockerfile, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Default_HasNoManagementService()
+    {
+        Assert.DoesNotContain(helm.Rendered("default"), m => m.Kind == "Service" && m.Name.EndsWith("-management", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -147,7 +210,7 @@ public sealed partial class ChartTests(HelmFixture helm)
         var monitor = Single("prod", "ServiceMonitor").Root;
         Assert.Equal("monitoring.coreos.com/v1", monitor.Str("apiVersion"));
         Assert.Equal("/metrics", monitor.Str("spec.endpoints.0.path"));
-        Assert.Equal("http", monitor.Str("spec.endpoints.0.port"));
+        Assert.Equal("management", monitor.Str("spec.endpoints.0.port"));
         Assert.Single(helm.Rendered("prod"), m => m.Kind == "NetworkPolicy");
         var dashboard = (string)Single("prod", "ConfigMap", "ledger-dashboard").Root.Map("data")["ledger.json"];
         foreach (var metric in new[] { "ledger_transfers_posted_total", "ledger_transfers_post_duration_seconds_bucket",
@@ -159,10 +222,19 @@ public sealed partial class ChartTests(HelmFixture helm)
     }
 
     [Fact]
-    public void Prod_NetworkPolicyAllows8080InAndDnsDatabaseRedisOut()
+    public void Prod_NetworkPolicyAllowsTheApiPortFromIngressFrom_TheManagementPortFromManagementFromOnly_AndDnsDatabaseRedisOut()
     {
         var np = Single("prod", "NetworkPolicy").Root;
-        Assert.Equal(8080, np.Number("spec.ingress.0.ports.0.port"));
+        var ingress = np.List("spec.ingress");
+        Assert.All(ingress, rule => Assert.Single(rule.List("ports")));
+        var api = Assert.Single(ingress, rule => rule.Number("ports.0.port") == 8080);
+        Assert.Null(api.At("from")); // ingressFrom is empty in prod: any peer may call the API
+        var management = Assert.Single(ingress, rule => rule.Number("ports.0.port") == 8081);
+        var values = new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(
+            File.ReadAllText(Path.Combine(helm.RepoRoot, "helm", "ledger", "values.yaml")));
+        Assert.True(Yaml.DeepEquals(values.At("networkPolicy.managementFrom"), management.At("from")),
+            "the management port's peers are not networkPolicy.managementFrom");
+        Assert.Equal("monitoring", management.Map("from.0.namespaceSelector.matchLabels")["kubernetes.io/metadata.name"]);
         var egressPorts = np.List("spec.egress").SelectMany(e => e.List("ports")).Select(p => p.Number("port")).ToHashSet();
         Assert.Superset(new HashSet<int> { 53, 3306, 6379 }, egressPorts);
     }

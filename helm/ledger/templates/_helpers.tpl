@@ -72,3 +72,11 @@ ConnectionStrings__Redis: {{ .Values.secrets.redisConnectionString | b64enc | qu
 {{ printf "Auth__Keys__%s__Roles" $name }}: {{ join "," $k.roles | b64enc | quote }}
 {{- end }}
 {{- end }}
+
+{{/* ASPNETCORE_URLS: the API port and the management port, which must differ. */}}
+{{- define "ledger.urls" -}}
+{{- if eq (int .Values.containerPort) (int .Values.managementPort) }}
+{{- fail "managementPort must differ from containerPort: the management port serves health and metrics only" }}
+{{- end }}
+{{- printf "http://+:%d;http://+:%d" (int .Values.containerPort) (int .Values.managementPort) }}
+{{- end }}
