@@ -12,6 +12,7 @@ namespace Ledger.Api.Contracts;
 /// <param name="Code">The stable, machine-readable reason. Codes are never renamed or reused; new ones may be added.</param>
 /// <param name="CorrelationId">The request's correlation id (the X-Correlation-ID header), under which the server logged it.</param>
 /// <param name="Errors">For validation_failed: the fields at fault, each with its messages.</param>
+/// <param name="TraceId">The id of the request's trace activity (W3C format), added by ASP.NET Core, for distributed tracing.</param>
 public sealed record LedgerProblem(
     string? Type,
     string Title,
@@ -20,4 +21,5 @@ public sealed record LedgerProblem(
     string? Instance,
     string Code,
     string CorrelationId,
-    IReadOnlyDictionary<string, string[]>? Errors);
+    IReadOnlyDictionary<string, string[]>? Errors,
+    string? TraceId);
