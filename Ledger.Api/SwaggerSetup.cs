@@ -1,4 +1,5 @@
 using Ledger.Api.Auth;
+using Ledger.Api.OpenApi;
 using Microsoft.OpenApi;
 
 namespace Ledger.Api;
@@ -34,6 +35,11 @@ internal static class SwaggerSetup
                 [new OpenApiSecuritySchemeReference(SchemeId, document)] = [],
             });
             options.IncludeXmlComments(typeof(SwaggerSetup).Assembly, includeControllerXmlComments: false);
+            // Money is exact: a JSON number that generators type as decimal, never as a binary float (ADR 0014).
+            options.MapType<decimal>(() => new OpenApiSchema { Type = JsonSchemaType.Number, Format = "decimal" });
+            options.SchemaFilter<ContractSchemaFilter>();
+            options.ParameterFilter<LedgerParameterFilter>();
+            options.OperationFilter<LedgerOperationFilter>();
         });
         return services;
     }

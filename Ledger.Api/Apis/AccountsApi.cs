@@ -1,7 +1,9 @@
+using System.ComponentModel;
 using System.Globalization;
 using Ledger.Api.Auth;
 using Ledger.Api.Contracts;
 using Ledger.Api.Infrastructure;
+using Ledger.Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Api.Apis;
@@ -10,6 +12,11 @@ namespace Ledger.Api.Apis;
 internal static class AccountsApi
 {
     public const int DefaultEntriesLimit = 50;
+    public const int MaxEntriesLimit = 1000;
+    public const string BalanceSourceHeader = "X-Balance-Source";
+    private const string BalanceSourceCache = "cache";
+    private const string BalanceSourceDatabase = "database";
+    private const string AccountIdDescription = "The account id: 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'.";
 
     public static RouteGroupBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
     {
@@ -22,16 +29,13 @@ internal static class AccountsApi
                              "overdraft limit above zero needs the admin role as well (it lets the account's holder " +
                              "spend money the account does not hold), and is at most the currency's cap (Ledger:Overdraft).")
             .RequireAuthorization(Roles.Poster)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Refuses(LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountExists);
 
         group.MapGet("/{id}", GetAccountAsync)
             .WithName("GetAccount")
             .WithSummary("Read an account")
             .RequireAuthorization(Roles.Reader)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Refuses(LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountNotFound);
 
         group.MapPatch("/{id}", UpdateAccountAsync)
             .WithName("UpdateAccount")
@@ -39,8 +43,7 @@ internal static class AccountsApi
             .WithDescription("Sets the overdraft limit (major units, zero or more). The change is written to the audit " +
                              "log with the key's name and the correlation id. Needs the admin role.")
             .RequireAuthorization(Roles.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Refuses(LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountNotFound);
 
         group.MapGet("/{id}/balance", GetBalanceAsync)
             .WithName("GetBalance")
@@ -48,16 +51,16 @@ internal static class AccountsApi
             .WithDescription("Answers from the Redis cache when it holds the account, otherwise from the database; " +
                              "the X-Balance-Source header says which.")
             .RequireAuthorization(Roles.Reader)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Refuses(LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountNotFound)
+            .WithResponseHeader(BalanceSourceHeader, "Where the balance was read: the Redis cache or the database.",
+                [BalanceSourceCache, BalanceSourceDatabase], StatusCodes.Status200OK);
 
         group.MapGet("/{id}/entries", ListEntriesAsync)
             .WithName("ListEntries")
             .WithSummary("List an account's entries, newest first")
             .WithDescription("Pages with limit (1-1000, default 50) and before (the next value of the previous page).")
             .RequireAuthorization(Roles.Reader)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Refuses(LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountNotFound);
 
         return group;
     }
@@ -94,14 +97,14 @@ internal static class AccountsApi
     }
 
     private static async Task<Results<Ok<AccountResponse>, ProblemHttpResult>> GetAccountAsync(
-        string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        [Description(AccountIdDescription)] string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
     {
         var result = await ledger.GetAccountAsync(id, cancellationToken);
         return result.IsSuccess ? TypedResults.Ok(AccountResponse.From(result.Value)) : Problems.From(result.Error, context);
     }
 
     private static async Task<Results<Ok<AccountResponse>, ProblemHttpResult>> UpdateAccountAsync(
-        string id, UpdateAccountBody? body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        [Description(AccountIdDescription)] string id, UpdateAccountBody? body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
     {
         if (body?.OverdraftLimit is not { } overdraftLimit)
         {
@@ -121,7 +124,7 @@ internal static class AccountsApi
     }
 
     private static async Task<Results<Ok<BalanceResponse>, ProblemHttpResult>> GetBalanceAsync(
-        string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        [Description(AccountIdDescription)] string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
     {
         var result = await ledger.GetBalanceAsync(id, cancellationToken);
         if (!result.IsSuccess)
@@ -129,12 +132,17 @@ internal static class AccountsApi
             return Problems.From(result.Error, context);
         }
 
-        context.Response.Headers["X-Balance-Source"] = result.Value.Source == BalanceSource.Cache ? "cache" : "database";
+        context.Response.Headers[BalanceSourceHeader] = result.Value.Source == BalanceSource.Cache ? BalanceSourceCache : BalanceSourceDatabase;
         return TypedResults.Ok(BalanceResponse.From(result.Value));
     }
 
     private static async Task<Results<Ok<EntriesResponse>, ProblemHttpResult>> ListEntriesAsync(
-        string id, string? limit, string? before, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        [Description(AccountIdDescription)] string id,
+        [Description("How many entries the page holds at most."), IntegerParameter(1, MaxEntriesLimit, DefaultEntriesLimit)] string? limit,
+        [Description("The next value of the previous page: the page starts with the entry older than that. Left out, the page starts with the newest.")] string? before,
+        ILedger ledger,
+        HttpContext context,
+        CancellationToken cancellationToken)
     {
         // Parsed here rather than bound, so a bad value is a validation_failed naming the parameter.
         var pageSize = DefaultEntriesLimit;

@@ -1,7 +1,9 @@
+using System.ComponentModel;
 using System.Globalization;
 using Ledger.Api.Auth;
 using Ledger.Api.Contracts;
 using Ledger.Api.Infrastructure;
+using Ledger.Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Api.Apis;
@@ -28,14 +30,14 @@ internal static class AdminApi
                              "(0-10000, default 100) caps the list; truncated says when there were more. Needs the " +
                              "admin role.")
             .RequireAuthorization(Roles.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .Refuses(LedgerErrorCode.ValidationFailed)
+            .Answers(StatusCodes.Status429TooManyRequests, LedgerError.ToCodeName(LedgerErrorCode.Overloaded));
 
         return group;
     }
 
     private static async Task<Results<Ok<IntegrityResponse>, ProblemHttpResult>> VerifyIntegrityAsync(
-        string? maxMismatches, ILedger ledger, IntegrityScans scans, HttpContext context, CancellationToken cancellationToken)
+        [Description("How many mismatches the answer lists at most."), IntegerParameter(0, MaxMaxMismatches, DefaultMaxMismatches)] string? maxMismatches, ILedger ledger, IntegrityScans scans, HttpContext context, CancellationToken cancellationToken)
     {
         // Parsed here rather than bound, so a bad value is a validation_failed naming the parameter.
         var limit = DefaultMaxMismatches;

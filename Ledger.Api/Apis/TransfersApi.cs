@@ -1,6 +1,8 @@
+using System.ComponentModel;
 using Ledger.Api.Auth;
 using Ledger.Api.Contracts;
 using Ledger.Api.Infrastructure;
+using Ledger.Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Api.Apis;
@@ -23,11 +25,12 @@ internal static class TransfersApi
                              "content or by another key. Ids of UUID version 5 are reserved for derived reversal ids. " +
                              "Needs the poster role.")
             .RequireAuthorization(Roles.Poster)
-            .Produces<TransferResponse>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .Refuses(
+                accountInBody: true,
+                LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountNotFound, LedgerErrorCode.CurrencyMismatch,
+                LedgerErrorCode.InsufficientFunds, LedgerErrorCode.BalanceOutOfRange, LedgerErrorCode.IdempotencyConflict,
+                LedgerErrorCode.ConcurrencyConflict, LedgerErrorCode.Overloaded)
+            .WithReplayedHeader();
 
         group.MapPost("/{id}/reversal", ReverseTransferAsync)
             .WithName("ReverseTransfer")
@@ -37,22 +40,27 @@ internal static class TransfersApi
                              "409 already_reversed when the transfer was reversed by another reversal. The body is " +
                              "optional. Needs the poster role, and the key that posted the transfer or the admin role.")
             .RequireAuthorization(Roles.Poster)
-            .Produces<TransferResponse>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Refuses(
+                LedgerErrorCode.ValidationFailed, LedgerErrorCode.TransferNotFound, LedgerErrorCode.InsufficientFunds,
+                LedgerErrorCode.BalanceOutOfRange, LedgerErrorCode.IdempotencyConflict, LedgerErrorCode.AlreadyReversed,
+                LedgerErrorCode.ConcurrencyConflict, LedgerErrorCode.Overloaded)
+            .WithReplayedHeader();
 
         group.MapGet("/{id}", GetTransferAsync)
             .WithName("GetTransfer")
             .WithSummary("Read a transfer")
             .RequireAuthorization(Roles.Reader)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Refuses(LedgerErrorCode.ValidationFailed, LedgerErrorCode.TransferNotFound);
 
         return group;
     }
+
+    /// <summary>Idempotent-Replayed on a replay (200) and on a refusal that is the recorded outcome of an earlier
+    /// identical request (422), as <see cref="Answer"/> sets it.</summary>
+    private static RouteHandlerBuilder WithReplayedHeader(this RouteHandlerBuilder builder) =>
+        builder.WithResponseHeader(ReplayedHeader,
+            "true when this is the recorded outcome of an earlier request with the same id and content: nothing was posted again.",
+            ["true"], StatusCodes.Status200OK, StatusCodes.Status422UnprocessableEntity);
 
     private static async Task<Results<Created<TransferResponse>, Ok<TransferResponse>, ProblemHttpResult>> PostTransferAsync(
         PostTransferBody? body, ILedger ledger, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
@@ -91,7 +99,7 @@ internal static class TransfersApi
     }
 
     private static async Task<Results<Created<TransferResponse>, Ok<TransferResponse>, ProblemHttpResult>> ReverseTransferAsync(
-        string id, ReversalBody? body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        [Description("The transfer id."), UuidParameter] string id, ReversalBody? body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var transferId))
         {
@@ -144,7 +152,7 @@ internal static class TransfersApi
     }
 
     private static async Task<Results<Ok<TransferResponse>, ProblemHttpResult>> GetTransferAsync(
-        string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        [Description("The transfer id."), UuidParameter] string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var transferId))
         {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Ledger;
 
 namespace Ledger.Api.Contracts;
@@ -11,6 +12,7 @@ public sealed class CreateAccountBody
 
     /// <summary>The ISO 4217 currency code.</summary>
     /// <example>USD</example>
+    [Required]
     public string? Currency { get; init; }
 
     /// <summary>How far below zero the balance may go, in major units. Default 0: no overdraft.</summary>
@@ -21,8 +23,9 @@ public sealed class CreateAccountBody
 /// <summary>A change of an account's settings.</summary>
 public sealed class UpdateAccountBody
 {
-    /// <summary>The new overdraft limit in major units, zero or more. Required.</summary>
+    /// <summary>The new overdraft limit in major units, zero or more.</summary>
     /// <example>500</example>
+    [Required]
     public decimal? OverdraftLimit { get; init; }
 }
 

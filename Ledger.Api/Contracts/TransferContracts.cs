@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Ledger;
 
 namespace Ledger.Api.Contracts;
@@ -12,15 +13,18 @@ public sealed class PostTransferBody
 
     /// <summary>The account to debit.</summary>
     /// <example>alice</example>
+    [Required]
     public string? SourceAccountId { get; init; }
 
     /// <summary>The account to credit.</summary>
     /// <example>bob</example>
+    [Required]
     public string? DestinationAccountId { get; init; }
 
     /// <summary>The amount in major units (a JSON number or numeric string), above zero, with no more fraction
     /// digits than the currency has.</summary>
     /// <example>125.50</example>
+    [Required]
     public decimal? Amount { get; init; }
 
     /// <summary>The currency the caller expects; must be the accounts' currency when given.</summary>

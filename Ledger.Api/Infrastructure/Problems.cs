@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Ledger;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -20,25 +21,29 @@ internal static class Problems
     /// is well-formed but cannot be carried out); an unknown account in the path of a GET is 404.</summary>
     public static ProblemHttpResult From(LedgerError error, HttpContext context, bool accountInBody = false)
     {
-        var status = error.Code switch
-        {
-            LedgerErrorCode.ValidationFailed => StatusCodes.Status400BadRequest,
-            LedgerErrorCode.AccountNotFound => accountInBody ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status404NotFound,
-            LedgerErrorCode.TransferNotFound => StatusCodes.Status404NotFound,
-            LedgerErrorCode.InsufficientFunds => StatusCodes.Status422UnprocessableEntity,
-            LedgerErrorCode.BalanceOutOfRange => StatusCodes.Status422UnprocessableEntity,
-            LedgerErrorCode.CurrencyMismatch => StatusCodes.Status422UnprocessableEntity,
-            LedgerErrorCode.IdempotencyConflict => StatusCodes.Status409Conflict,
-            LedgerErrorCode.ConcurrencyConflict => StatusCodes.Status409Conflict,
-            LedgerErrorCode.AccountExists => StatusCodes.Status409Conflict,
-            LedgerErrorCode.AlreadyReversed => StatusCodes.Status409Conflict,
-            LedgerErrorCode.Overloaded => StatusCodes.Status503ServiceUnavailable,
-            _ => StatusCodes.Status500InternalServerError,
-        };
+        var status = StatusOf(error.Code, accountInBody);
         return error.Code == LedgerErrorCode.Overloaded
             ? Overloaded(context, status, retryAfterSeconds: 1, error.Message)
             : Create(context, status, error.CodeName, error.Message, error.FieldErrors);
     }
+
+    /// <summary>The HTTP status of a ledger refusal: the one table that <see cref="From"/> answers with and the OpenAPI
+    /// document describes.</summary>
+    public static int StatusOf(LedgerErrorCode code, bool accountInBody = false) => code switch
+    {
+        LedgerErrorCode.ValidationFailed => StatusCodes.Status400BadRequest,
+        LedgerErrorCode.AccountNotFound => accountInBody ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status404NotFound,
+        LedgerErrorCode.TransferNotFound => StatusCodes.Status404NotFound,
+        LedgerErrorCode.InsufficientFunds => StatusCodes.Status422UnprocessableEntity,
+        LedgerErrorCode.BalanceOutOfRange => StatusCodes.Status422UnprocessableEntity,
+        LedgerErrorCode.CurrencyMismatch => StatusCodes.Status422UnprocessableEntity,
+        LedgerErrorCode.IdempotencyConflict => StatusCodes.Status409Conflict,
+        LedgerErrorCode.ConcurrencyConflict => StatusCodes.Status409Conflict,
+        LedgerErrorCode.AccountExists => StatusCodes.Status409Conflict,
+        LedgerErrorCode.AlreadyReversed => StatusCodes.Status409Conflict,
+        LedgerErrorCode.Overloaded => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
 
     /// <summary>429 or 503 <c>overloaded</c> with Retry-After: nothing was done; the same request may be sent again
     /// after <paramref name="retryAfterSeconds"/>.</summary>
@@ -77,25 +82,33 @@ internal static class Problems
         return TypedResults.Problem(problem);
     }
 
-    private static string TitleOf(string code) => code switch
-    {
-        "validation_failed" => "The request is not valid.",
-        "account_not_found" => "The account does not exist.",
-        "transfer_not_found" => "The transfer does not exist.",
-        "insufficient_funds" => "Insufficient funds.",
-        "balance_out_of_range" => "The balance would be out of range.",
-        "currency_mismatch" => "The currencies do not match.",
-        "idempotency_conflict" => "The id was used before with different content.",
-        "concurrency_conflict" => "Too much contention; retry with the same id.",
-        "account_exists" => "The account exists already.",
-        "already_reversed" => "The transfer has been reversed already.",
-        "overloaded" => "The ledger is overloaded; retry shortly.",
-        DatabaseUnavailable => "The database is unavailable.",
-        KeyLimits.TooManyFailedAuthentications => "Too many failed authentications.",
-        Unauthorized => "An API key is required.",
-        Forbidden => "The API key lacks the role for this.",
-        NotFound => "There is nothing at this address.",
-        MethodNotAllowed => "The method is not allowed here.",
-        _ => "The request failed.",
-    };
+    /// <summary>Every <c>code</c> the host answers, with its title: the ledger's refusals and the host's own. The
+    /// OpenAPI document lists these codes as the problem's <c>code</c>; a code missing here is answered with the
+    /// generic title and is missing from the document too (a test holds every <see cref="LedgerErrorCode"/> to it).</summary>
+    public static readonly IReadOnlyList<(string Code, string Title)> Codes =
+    [
+        (ValidationFailed, "The request is not valid."),
+        (LedgerError.ToCodeName(LedgerErrorCode.AccountNotFound), "The account does not exist."),
+        (LedgerError.ToCodeName(LedgerErrorCode.TransferNotFound), "The transfer does not exist."),
+        (LedgerError.ToCodeName(LedgerErrorCode.InsufficientFunds), "Insufficient funds."),
+        (LedgerError.ToCodeName(LedgerErrorCode.BalanceOutOfRange), "The balance would be out of range."),
+        (LedgerError.ToCodeName(LedgerErrorCode.CurrencyMismatch), "The currencies do not match."),
+        (LedgerError.ToCodeName(LedgerErrorCode.IdempotencyConflict), "The id was used before with different content."),
+        (LedgerError.ToCodeName(LedgerErrorCode.ConcurrencyConflict), "Too much contention; retry with the same id."),
+        (LedgerError.ToCodeName(LedgerErrorCode.AccountExists), "The account exists already."),
+        (LedgerError.ToCodeName(LedgerErrorCode.AlreadyReversed), "The transfer has been reversed already."),
+        (LedgerError.ToCodeName(LedgerErrorCode.Overloaded), "The ledger is overloaded; retry shortly."),
+        (DatabaseUnavailable, "The database is unavailable."),
+        (KeyLimits.TooManyFailedAuthentications, "Too many failed authentications."),
+        (Unauthorized, "An API key is required."),
+        (Forbidden, "The API key lacks the role for this."),
+        (NotFound, "There is nothing at this address."),
+        (MethodNotAllowed, "The method is not allowed here."),
+        (InternalError, "The request failed."),
+    ];
+
+    private static readonly FrozenDictionary<string, string> Titles =
+        Codes.ToFrozenDictionary(c => c.Code, c => c.Title, StringComparer.Ordinal);
+
+    public static string TitleOf(string code) => Titles.TryGetValue(code, out var title) ? title : "The request failed.";
 }

@@ -63,6 +63,106 @@ public sealed class OpenApiDocumentTests(ApiFactory factory) : IClassFixture<Api
             $"The OpenAPI document in {environment} differs from the one in Testing ({FirstDifference(testing, served, "Testing", environment)}).");
     }
 
+    [Fact]
+    public async Task SwaggerJson_TypesEveryNumberThatIsNotAnIntegerAsDecimal()
+    {
+        var document = await FetchAsync(factory);
+
+        var numbers = Descendants(document).OfType<JsonObject>()
+            .Where(o => o["type"] is JsonValue type && type.GetValueKind() == JsonValueKind.String && type.GetValue<string>() == "number")
+            .Select(o => o["format"]?.GetValue<string>())
+            .ToList();
+
+        Assert.NotEmpty(numbers);
+        Assert.All(numbers, format => Assert.Equal("decimal", format));
+    }
+
+    [Fact]
+    public async Task SwaggerJson_EveryOperationDocumentsTheKeyAndOutageProblems()
+    {
+        var document = await FetchAsync(factory);
+
+        foreach (var (path, operations) in document["paths"]!.AsObject())
+        {
+            foreach (var (method, operation) in operations!.AsObject())
+            {
+                var responses = operation!["responses"]!.AsObject();
+                foreach (var status in new[] { "400", "401", "403", "429", "500", "503" })
+                {
+                    Assert.True(responses.ContainsKey(status), $"{method} {path} documents no {status}.");
+                    Assert.Equal("#/components/schemas/LedgerProblem",
+                        responses[status]!["content"]!["application/problem+json"]!["schema"]!["$ref"]!.GetValue<string>());
+                    Assert.NotNull(responses[status]!["headers"]!["X-Correlation-ID"]);
+                }
+
+                Assert.NotNull(responses["429"]!["headers"]!["Retry-After"]);
+                Assert.NotNull(responses["503"]!["headers"]!["Retry-After"]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ProblemCodes_IncludeEveryLedgerErrorCode()
+    {
+        var document = await FetchAsync(factory);
+        var codes = document["components"]!["schemas"]!["LedgerProblem"]!["properties"]!["code"]!["enum"]!.AsArray()
+            .Select(c => c!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+
+        Assert.All(Enum.GetValues<LedgerErrorCode>(), code => Assert.Contains(LedgerError.ToCodeName(code), codes));
+    }
+
+    /// <summary>The problems the host writes (the framework's, the key handler's, the endpoints') have the properties
+    /// the document's LedgerProblem has, its required ones included, and a code from its list.</summary>
+    [Theory]
+    [InlineData("GET", "/v1/accounts/x", null, null, 401)]
+    [InlineData("GET", "/v1/accounts/no-such-account", ApiFactory.ReaderKey, null, 404)]
+    [InlineData("GET", "/v1/accounts/x/entries?limit=many", ApiFactory.ReaderKey, null, 400)]
+    [InlineData("POST", "/v1/transfers", ApiFactory.ReaderKey, "{}", 403)]
+    [InlineData("POST", "/v1/transfers", ApiFactory.PosterKey, "{\"amount\": 1}", 400)]
+    [InlineData("POST", "/v1/transfers", ApiFactory.PosterKey, "{\"sourceAccountId\": \"no-a\", \"destinationAccountId\": \"no-b\", \"amount\": 1}", 422)]
+    [InlineData("GET", "/v1/nothing-here", ApiFactory.ReaderKey, null, 404)]
+    public async Task ProblemBodies_AreLedgerProblems(string method, string path, string? key, string? json, int status)
+    {
+        var schema = (await FetchAsync(factory))["components"]!["schemas"]!["LedgerProblem"]!;
+        var properties = schema["properties"]!.AsObject().Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        var codes = schema["properties"]!["code"]!["enum"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+        using var client = factory.CreateClient(key);
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        Assert.All(body.Select(p => p.Key), name => Assert.Contains(name, properties));
+        Assert.All(schema["required"]!.AsArray(), name => Assert.True(body.ContainsKey(name!.GetValue<string>()), $"The body lacks {name}: {body}"));
+        Assert.Contains(body["code"]!.GetValue<string>(), codes);
+        Assert.Equal(status, body["status"]!.GetValue<int>());
+    }
+
+    private static async Task<JsonNode> FetchAsync(ApiFactory host) => JsonNode.Parse(await FetchNormalisedAsync(host))!;
+
+    private static IEnumerable<JsonNode> Descendants(JsonNode node)
+    {
+        yield return node;
+        var children = node switch
+        {
+            JsonObject o => o.Select(p => p.Value),
+            JsonArray a => a.AsEnumerable(),
+            _ => [],
+        };
+        foreach (var child in children.OfType<JsonNode>())
+        {
+            foreach (var descendant in Descendants(child))
+            {
+                yield return descendant;
+            }
+        }
+    }
+
     /// <summary>GET /swagger/v1/swagger.json (no API key needed), parsed and written again indented with LF.</summary>
     private static async Task<string> FetchNormalisedAsync<TEntryPoint>(WebApplicationFactory<TEntryPoint> host)
         where TEntryPoint : class
