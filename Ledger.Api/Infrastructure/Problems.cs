@@ -104,6 +104,7 @@ internal static class Problems
         (Forbidden, "The API key lacks the role for this."),
         (NotFound, "There is nothing at this address."),
         (MethodNotAllowed, "The method is not allowed here."),
+        (DatabaseMisconfigured, "The database does not fit this version of the ledger."),
         (InternalError, "The request failed."),
     ];
 

@@ -56,6 +56,7 @@ internal sealed class LedgerOperationFilter : IOperationFilter
         }
 
         problems.AddRange(metadata.OfType<ProblemOutcome>());
+        problems.Add(new(StatusCodes.Status500InternalServerError, Problems.DatabaseMisconfigured));
         problems.Add(new(StatusCodes.Status500InternalServerError, Problems.InternalError));
         problems.Add(new(StatusCodes.Status503ServiceUnavailable, Problems.DatabaseUnavailable));
 
