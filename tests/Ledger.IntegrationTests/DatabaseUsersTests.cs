@@ -37,6 +37,8 @@ public sealed class DatabaseUsersTests : IAsyncLifetime
         "CREATE PROCEDURE ledger_steal() SELECT 1",
         "CREATE TABLE stolen (id INT)",
         "INSERT INTO ledger_schema_journal (script_name, applied_at) VALUES ('migrations/9999_x.sql', NOW())",
+        "UPDATE ledger_instance SET id = 'another-ledger'",
+        "DELETE FROM ledger_instance",
     };
 
     public async Task InitializeAsync()
@@ -176,7 +178,8 @@ public sealed class DatabaseUsersTests : IAsyncLifetime
         "(SELECT GROUP_CONCAT(TRIGGER_NAME ORDER BY TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()), " +
         "(SELECT GROUP_CONCAT(CONCAT(ROUTINE_NAME, ':', LENGTH(ROUTINE_DEFINITION)) ORDER BY ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()), " +
         "(SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM transfers), (SELECT COALESCE(SUM(balance), 0) FROM accounts), " +
-        "(SELECT COUNT(*) FROM outbox WHERE published_at IS NULL), (SELECT COUNT(*) FROM ledger_schema_journal))");
+        "(SELECT COUNT(*) FROM outbox WHERE published_at IS NULL), (SELECT COUNT(*) FROM ledger_schema_journal), " +
+        "(SELECT GROUP_CONCAT(id) FROM ledger_instance))");
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {

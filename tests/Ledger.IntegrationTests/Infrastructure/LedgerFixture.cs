@@ -30,6 +30,9 @@ public class LedgerFixture : IAsyncLifetime
 
     public string KeyPrefix { get; } = $"test:{Guid.NewGuid():N}:";
 
+    /// <summary>The database's ledger identity (<c>ledger_instance.id</c>), which every cache key carries.</summary>
+    public string LedgerIdentity { get; private set; } = string.Empty;
+
     public ILedger Ledger { get; private set; } = null!;
 
     public IConnectionMultiplexer Redis { get; private set; } = null!;
@@ -38,6 +41,7 @@ public class LedgerFixture : IAsyncLifetime
     {
         var servers = await TestServers.GetAsync();
         ConnectionString = await TestDatabase.GetAsync(_databaseName);
+        LedgerIdentity = await CacheKeys.LedgerIdentityAsync(ConnectionString);
         RedisConnectionString = servers.Redis;
         Redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
         Ledger = CreateLedger();
