@@ -138,6 +138,28 @@ public sealed class DatabaseUsersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApplicationUser_WithACache_ReadsTheLedgerIdentityAndAnswersFromTheCache()
+    {
+        // The cache's keys carry ledger_instance.id, which the application's SELECT is enough to read.
+        var prefix = $"test:users:{Guid.NewGuid():N}:";
+        await using var provider = Services(options =>
+        {
+            options.RedisConnectionString = _servers.Redis;
+            options.Cache.KeyPrefix = prefix;
+        });
+        var ledger = provider.GetRequiredService<ILedger>();
+        var account = await ledger.CreateAccountAsync(new CreateAccountRequest { Id = Ids.Account("cached"), Currency = "EUR", Actor = "test" });
+        Assert.True(account.IsSuccess, account.ToString());
+
+        var first = await ledger.GetBalanceAsync(account.Value!.Id);
+        var second = await ledger.GetBalanceAsync(account.Value.Id);
+
+        Assert.Equal(BalanceSource.Database, first.Value?.Source);
+        Assert.Equal(BalanceSource.Cache, second.Value?.Source);
+        Assert.True(await provider.GetRequiredService<Ledger.Cache.IBalanceCache>().PingAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ApplicationUser_Migrating_IsRefusedAndCreatesNothing()
     {
         var fresh = $"ledger_it_users_{Guid.NewGuid():N}"[..32];

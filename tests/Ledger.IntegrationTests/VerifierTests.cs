@@ -111,7 +111,7 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
         var account = await CreateAccountAsync(ledger, "USD", 0m, "vstale");
         await PostAsync(ledger, bank, account, 2m);
         await PostAsync(ledger, bank, account, 3m);
-        await WriteCacheAsync($"{prefix}{{{account}}}:balance", balance: 200, version: 1);
+        await WriteCacheAsync(CacheKeys.For(prefix, fixture.LedgerIdentity, account), balance: 200, version: 1);
 
         var report = await ledger.VerifyAsync();
 
@@ -387,7 +387,7 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
     }
 
     /// <summary>A ledger over a database of the test's choosing, with a cache key prefix of its own.</summary>
-    private sealed record Bench(ServiceProvider Provider, ILedger Ledger, string ConnectionString, string KeyPrefix)
+    private sealed record Bench(ServiceProvider Provider, ILedger Ledger, string ConnectionString, string KeyPrefix, string LedgerIdentity)
     {
         public static async Task<Bench> OnAsync(LedgerFixture fixture, string database)
         {
@@ -398,10 +398,11 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
                 options.ConnectionString = connectionString;
                 options.Cache.KeyPrefix = prefix;
             });
-            return new Bench(provider, provider.GetRequiredService<ILedger>(), connectionString, prefix);
+            return new Bench(provider, provider.GetRequiredService<ILedger>(), connectionString, prefix,
+                await CacheKeys.LedgerIdentityAsync(connectionString));
         }
 
-        public string CacheKey(string accountId) => $"{KeyPrefix}{{{accountId}}}:balance";
+        public string CacheKey(string accountId) => CacheKeys.For(KeyPrefix, LedgerIdentity, accountId);
 
         public LedgerVerifier Verifier(int pageSize) => VerifierTests.Verifier(Provider, pageSize);
 

@@ -83,7 +83,8 @@ public class LedgerFixture : IAsyncLifetime
         return provider;
     }
 
-    public string CacheKey(string accountId) => $"{KeyPrefix}{{{accountId}}}:balance";
+    /// <summary>The key of an account's cached balance for the fixture's own ledger (its database and key prefix).</summary>
+    public string CacheKey(string accountId) => CacheKeys.For(KeyPrefix, LedgerIdentity, accountId);
 
     public async Task<string> CreateAccountAsync(string currency = "USD", decimal overdraftLimit = 0m, string label = "acct")
     {
