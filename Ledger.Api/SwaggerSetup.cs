@@ -35,7 +35,7 @@ internal static class SwaggerSetup
                 [new OpenApiSecuritySchemeReference(SchemeId, document)] = [],
             });
             options.IncludeXmlComments(typeof(SwaggerSetup).Assembly, includeControllerXmlComments: false);
-            // Money is exact: a JSON number that generators type as decimal, never as a binary float (ADR 0014).
+            // Money is exact: a JSON number that generators type as decimal, never as a binary float (ADR 0015).
             options.MapType<decimal>(() => new OpenApiSchema { Type = JsonSchemaType.Number, Format = "decimal" });
             options.SchemaFilter<ContractSchemaFilter>();
             options.ParameterFilter<LedgerParameterFilter>();

@@ -150,7 +150,10 @@ public sealed class RetryOptions
 /// <summary>The Redis balance cache.</summary>
 public sealed class CacheOptions
 {
-    /// <summary>The prefix of every key the ledger writes, so that several ledgers (or tests) can share one Redis.
+    /// <summary>The prefix of every key the ledger writes: <c>{prefix}{ledger}:{{account}}:balance</c>. The ledger's
+    /// identity that follows it (<c>ledger_instance.id</c>, read from the database) already keeps ledgers over
+    /// different databases apart, so several can share one Redis with the same prefix; a prefix of its own keeps the
+    /// ledger's keys apart from other applications' (or tests'). No braces: the account id is the hash tag.
     /// Default: <c>ledger:</c>.</summary>
     [Required(AllowEmptyStrings = false)]
     public string KeyPrefix { get; set; } = "ledger:";

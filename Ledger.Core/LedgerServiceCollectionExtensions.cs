@@ -67,9 +67,15 @@ public static class LedgerServiceCollectionExtensions
             var options = provider.GetRequiredService<IOptions<LedgerOptions>>().Value;
             return string.IsNullOrWhiteSpace(options.RedisConnectionString)
                 ? new NoBalanceCache()
-                : new RedisBalanceCache(options.RedisConnectionString, options.Cache, provider.GetRequiredService<TimeProvider>(),
-                    provider.GetRequiredService<LedgerMetrics>(), provider.GetRequiredService<ILogger<RedisBalanceCache>>());
+                : new RedisBalanceCache(options.RedisConnectionString, options.Cache, provider.GetRequiredService<LedgerIdentity>(),
+                    provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<LedgerMetrics>(),
+                    provider.GetRequiredService<ILogger<RedisBalanceCache>>());
         });
+        // Read once, at the cache's first use; after a failed read, not again for the cache's break duration.
+        services.TryAddSingleton(provider => new LedgerIdentity(
+            provider.GetRequiredService<MySqlDataSource>(),
+            provider.GetRequiredService<IOptions<LedgerOptions>>().Value.Cache.BreakDuration,
+            provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<LedgerIdentity>>()));
         services.AddMetrics();
         services.TryAddSingleton<LedgerMetrics>();
         services.TryAddSingleton<OutboxSweeperStatus>();

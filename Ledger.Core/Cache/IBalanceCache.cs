@@ -19,16 +19,20 @@ internal interface IBalanceCache
     Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken);
 }
 
-/// <summary>What a cache call throws when the cache is away: Redis errors and time-outs, and the circuit breaker's
-/// refusal while it is open. Callers then use the database.</summary>
+/// <summary>What a cache call throws when the cache is away: Redis errors and time-outs, the circuit breaker's
+/// refusal while it is open, and the refusal while the ledger's identity (which every key carries) cannot be read.
+/// Callers then use the database.</summary>
 internal static class CacheFailure
 {
     public static bool Is(Exception exception) =>
-        exception is StackExchange.Redis.RedisException or TimeoutException or Polly.CircuitBreaker.BrokenCircuitException;
+        exception is StackExchange.Redis.RedisException or TimeoutException or Polly.CircuitBreaker.BrokenCircuitException
+            or LedgerIdentityUnavailableException;
 
-    /// <summary>True for the breaker's refusal while it is open: the opening was logged once (event 2003), so the
-    /// calls it turns away are not logged one by one (at thousands a second that would bury everything else).</summary>
-    public static bool IsOpenCircuit(Exception exception) => exception is Polly.CircuitBreaker.BrokenCircuitException;
+    /// <summary>True for a refusal whose cause was logged once: the breaker's while it is open (event 2003), and the
+    /// one while the ledger's identity cannot be read (2006 or 2007). The calls they turn away are not logged one by
+    /// one (at thousands a second that would bury everything else).</summary>
+    public static bool IsOpenCircuit(Exception exception) =>
+        exception is Polly.CircuitBreaker.BrokenCircuitException or LedgerIdentityUnavailableException;
 }
 
 /// <summary>The cache used when none is configured: always a miss, writes go nowhere.</summary>

@@ -10,9 +10,11 @@ using StackExchange.Redis;
 namespace Ledger.Cache;
 
 /// <summary>
-/// Balances in Redis, one hash per account: <c>{prefix}{{account}}:balance</c> with fields <c>b</c> (balance in minor
-/// units), <c>v</c> (version), <c>c</c> (currency) and <c>s</c> (minor-unit digits). The account id is the key's hash
-/// tag, so everything of one account lives on one node of a cluster. Writes are a Lua compare-and-set on the version.
+/// Balances in Redis, one hash per account: <c>{prefix}{ledger}:{{account}}:balance</c> with fields <c>b</c> (balance
+/// in minor units), <c>v</c> (version), <c>c</c> (currency) and <c>s</c> (minor-unit digits). <c>{ledger}</c> is the
+/// ledger's identity, read from its database (<see cref="LedgerIdentity"/>), so two ledgers that share a Redis and a
+/// prefix never share a key; until it has been read the cache is not used. The account id is the key's hash tag, so
+/// everything of one account lives on one node of a cluster. Writes are a Lua compare-and-set on the version.
 /// </summary>
 /// <remarks>Reads and writes go through a circuit breaker: once Redis fails half of at least 4 calls within 5 seconds,
 /// calls are refused at once (<see cref="BrokenCircuitException"/>) for <see cref="CacheOptions.BreakDuration"/>, so
@@ -34,6 +36,8 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
 
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
     private readonly string _keyPrefix;
+    private readonly LedgerIdentity _identity;
+    private string? _keyspace;
     private readonly ResiliencePipeline _readBreaker;
     private readonly ResiliencePipeline _writeBreaker;
     private readonly TimeSpan _operationTimeout;
@@ -44,11 +48,13 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
     private volatile bool _readOpen;
     private volatile bool _writeOpen;
 
-    public RedisBalanceCache(string connectionString, CacheOptions options, TimeProvider timeProvider, LedgerMetrics metrics, ILogger<RedisBalanceCache> logger)
+    public RedisBalanceCache(string connectionString, CacheOptions options, LedgerIdentity identity, TimeProvider timeProvider, LedgerMetrics metrics, ILogger<RedisBalanceCache> logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(identity);
         _keyPrefix = options.KeyPrefix;
+        _identity = identity;
         _operationTimeout = options.OperationTimeout;
         _timeProvider = timeProvider;
         _metrics = metrics;
@@ -108,32 +114,61 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
     {
         try
         {
+            // Usable only with the ledger's identity: a probe reads it when it has not been read yet.
+            await KeyspaceAsync(cancellationToken).ConfigureAwait(false);
             var database = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
             await database.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or LedgerIdentityUnavailableException)
         {
             return false;
         }
     }
 
-    public string KeyFor(string accountId) => string.Concat(_keyPrefix, "{", accountId, "}:balance");
+    /// <summary>The key of <paramref name="accountId"/>'s balance, reading the ledger's identity first if need be.</summary>
+    public async ValueTask<string> KeyForAsync(string accountId, CancellationToken cancellationToken) =>
+        KeyFor(await KeyspaceAsync(cancellationToken).ConfigureAwait(false), accountId);
+
+    private static string KeyFor(string keyspace, string accountId) => string.Concat(keyspace, "{", accountId, "}:balance");
+
+    /// <summary><c>{prefix}{ledger}:</c>, the start of every key; the identity is read once (not through the breakers:
+    /// a database that cannot tell it is no reason to stop calling Redis).</summary>
+    private ValueTask<string> KeyspaceAsync(CancellationToken cancellationToken) =>
+        _keyspace is { } keyspace ? ValueTask.FromResult(keyspace) : ReadKeyspaceAsync(cancellationToken);
+
+    private async ValueTask<string> ReadKeyspaceAsync(CancellationToken cancellationToken)
+    {
+        var identity = await _identity.GetAsync(cancellationToken).ConfigureAwait(false);
+        return _keyspace = string.Concat(_keyPrefix, identity, ":");
+    }
 
     public Task<BalanceSnapshot?> GetAsync(string accountId, CancellationToken cancellationToken) =>
-        _readBreaker.ExecuteAsync(static async (state, token) => await state.Self.ReadAsync(state.AccountId, token).ConfigureAwait(false),
-            (Self: this, AccountId: accountId), cancellationToken).AsTask();
+        _keyspace is { } keyspace ? GetAsync(keyspace, accountId, cancellationToken) : GetAfterIdentityAsync(accountId, cancellationToken);
+
+    private async Task<BalanceSnapshot?> GetAfterIdentityAsync(string accountId, CancellationToken cancellationToken) =>
+        await GetAsync(await ReadKeyspaceAsync(cancellationToken).ConfigureAwait(false), accountId, cancellationToken).ConfigureAwait(false);
+
+    private Task<BalanceSnapshot?> GetAsync(string keyspace, string accountId, CancellationToken cancellationToken) =>
+        _readBreaker.ExecuteAsync(static async (state, token) => await state.Self.ReadAsync(state.Keyspace, state.AccountId, token).ConfigureAwait(false),
+            (Self: this, Keyspace: keyspace, AccountId: accountId), cancellationToken).AsTask();
 
     public Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken) =>
-        balances.Count == 0
-            ? Task.CompletedTask
-            : _writeBreaker.ExecuteAsync(static async (state, token) => await state.Self.WriteAsync(state.Balances, token).ConfigureAwait(false),
-                (Self: this, Balances: balances), cancellationToken).AsTask();
+        balances.Count == 0 ? Task.CompletedTask
+            : _keyspace is { } keyspace ? SetAsync(keyspace, balances, cancellationToken)
+            : SetAfterIdentityAsync(balances, cancellationToken);
 
-    private async Task<BalanceSnapshot?> ReadAsync(string accountId, CancellationToken cancellationToken)
+    private async Task SetAfterIdentityAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken) =>
+        await SetAsync(await ReadKeyspaceAsync(cancellationToken).ConfigureAwait(false), balances, cancellationToken).ConfigureAwait(false);
+
+    private Task SetAsync(string keyspace, IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken) =>
+        _writeBreaker.ExecuteAsync(static async (state, token) => await state.Self.WriteAsync(state.Keyspace, state.Balances, token).ConfigureAwait(false),
+            (Self: this, Keyspace: keyspace, Balances: balances), cancellationToken).AsTask();
+
+    private async Task<BalanceSnapshot?> ReadAsync(string keyspace, string accountId, CancellationToken cancellationToken)
     {
         var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var key = (RedisKey)KeyFor(accountId);
+        var key = (RedisKey)KeyFor(keyspace, accountId);
         var node = NodeOf(connection.GetServers(), connection.GetHashSlot(key));
         if (IsDown(node))
         {
@@ -164,7 +199,7 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
             int.Parse((string)values[3]!, NumberStyles.None, CultureInfo.InvariantCulture));
     }
 
-    private async Task WriteAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken)
+    private async Task WriteAsync(string keyspace, IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken)
     {
         var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
         var database = connection.GetDatabase();
@@ -175,7 +210,7 @@ internal sealed partial class RedisBalanceCache : IBalanceCache, IAsyncDisposabl
         var skipped = 0;
         foreach (var balance in balances)
         {
-            var key = (RedisKey)KeyFor(balance.AccountId);
+            var key = (RedisKey)KeyFor(keyspace, balance.AccountId);
             var node = NodeOf(servers, connection.GetHashSlot(key));
             if (IsDown(node))
             {

@@ -23,8 +23,8 @@ internal sealed class DatabaseHealthCheck(LedgerStore store) : IHealthCheck
     }
 }
 
-/// <summary>The cache is optional: when Redis is away the ledger still posts and reads (from the database), so this
-/// reports Degraded, never Unhealthy.</summary>
+/// <summary>The cache is optional: when Redis is away, or the ledger's identity that its keys carry cannot be read,
+/// the ledger still posts and reads (from the database), so this reports Degraded, never Unhealthy.</summary>
 internal sealed class CacheHealthCheck(IBalanceCache cache) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -36,7 +36,7 @@ internal sealed class CacheHealthCheck(IBalanceCache cache) : IHealthCheck
 
         return await cache.PingAsync(cancellationToken).ConfigureAwait(false)
             ? HealthCheckResult.Healthy("The cache answers.")
-            : HealthCheckResult.Degraded("The cache does not answer; balances are read from the database.");
+            : HealthCheckResult.Degraded("The cache does not answer, or the ledger's identity (which its keys carry) cannot be read yet; balances are read from the database.");
     }
 }
 

@@ -6,8 +6,13 @@ namespace Ledger;
 /// <param name="CheckedAccounts">How many accounts were checked.</param>
 /// <param name="CheckedTransfers">How many transfers were checked.</param>
 /// <param name="CheckedCurrencies">How many currencies (those that have accounts) had their balance sum checked.</param>
-/// <param name="StaleCacheEntries">Cached balances older than the database's at the time of the check (not a fault: a
-/// write-through that failed leaves its outbox row, which the sweeper applies; the account's next posting does too).</param>
+/// <param name="StaleCacheEntries">Cached balances whose version is not the database's at the time of the check. Older
+/// ones are not a fault: a write-through that failed leaves its outbox row, which the sweeper applies; the account's
+/// next posting does too. Newer ones (a version the database has still not reached when it is read again after the
+/// cache) are balances the database never had, from a copy of the database that shares its identity or from before
+/// a restore: nothing repairs them, reads answer them until their keys are deleted, and the check logs them as a
+/// Warning (event 4005) naming the accounts. Neither kind is a mismatch, since against a replica that lags, a cached
+/// version can be ahead for a moment.</param>
 /// <param name="Mismatches">Every mismatch found, up to the report's limit, in the order found: currencies, then
 /// accounts by id (a page's cache comparisons after its database checks), then transfers by id.</param>
 /// <param name="Truncated">True when there were more mismatches than the report holds.</param>

@@ -39,15 +39,21 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
         ArgumentOutOfRangeException.ThrowIfNegative(maxMismatches);
         var started = Stopwatch.GetTimestamp();
         var findings = new Findings(maxMismatches);
+        var ahead = new AheadEntries();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var currencies = await CheckCurrencySumsAsync(connection, findings, cancellationToken).ConfigureAwait(false);
-        var (accounts, stale) = await CheckAccountsAsync(connection, findings, cancellationToken).ConfigureAwait(false);
+        var (accounts, stale) = await CheckAccountsAsync(connection, findings, ahead, cancellationToken).ConfigureAwait(false);
         var transfers = await CheckTransfersAsync(connection, findings, cancellationToken).ConfigureAwait(false);
 
         var report = new IntegrityReport(
             findings.Total == 0, accounts, transfers, currencies, stale, findings.Reported, findings.Total > maxMismatches);
         var elapsed = Stopwatch.GetElapsedTime(started);
+        if (ahead.Count > 0)
+        {
+            Log.IntegrityCacheAhead(logger, ahead.Count, string.Join(", ", ahead.Examples));
+        }
+
         if (report.Ok)
         {
             Log.IntegrityOk(logger, accounts, transfers, currencies, stale, elapsed);
@@ -88,7 +94,7 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
     }
 
     private async Task<(long Accounts, long Stale)> CheckAccountsAsync(
-        MySqlConnection connection, Findings findings, CancellationToken cancellationToken)
+        MySqlConnection connection, Findings findings, AheadEntries aheadEntries, CancellationToken cancellationToken)
     {
         long checkedAccounts = 0;
         long stale = 0;
@@ -126,7 +132,7 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
 
             if (checkCache && page.Count > 0)
             {
-                var pageStale = await CheckCacheAsync(page, findings, cancellationToken).ConfigureAwait(false);
+                var pageStale = await CheckCacheAsync(connection, page, findings, aheadEntries, cancellationToken).ConfigureAwait(false);
                 if (pageStale is null)
                 {
                     checkCache = false;
@@ -186,10 +192,11 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
     }
 
     /// <summary>Compares the page with the cached snapshots, read concurrently so they travel pipelined. Returns the
-    /// number of stale entries, or null when the cache failed: then the cache is not checked any further, and the
-    /// database checks go on.</summary>
+    /// number of stale entries (older than the database's, or newer than it: see <see cref="ConfirmAheadAsync"/>), or
+    /// null when the cache failed: then the cache is not checked any further, and the database checks go on.</summary>
     private async Task<long?> CheckCacheAsync(
-        List<AccountAggregate> page, Findings findings, CancellationToken cancellationToken)
+        MySqlConnection connection, List<AccountAggregate> page, Findings findings, AheadEntries aheadEntries,
+        CancellationToken cancellationToken)
     {
         var reads = new Task<BalanceSnapshot?>[page.Count];
         try
@@ -208,6 +215,7 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
         }
 
         long stale = 0;
+        List<BalanceSnapshot>? ahead = null;
         for (var i = 0; i < page.Count; i++)
         {
             if (reads[i].Result is not { } cached)
@@ -228,11 +236,61 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
                     $"The cache holds the balance {Text(cached.Balance)} for account {account.Id} at version " +
                     $"{Text(cached.Version)}; the database has {Text(account.Balance)} at that version."));
             }
+            else if (cached.Version > account.Version)
+            {
+                (ahead ??= []).Add(cached);
+            }
+        }
 
-            // A cached version above the row's is a posting that committed after the row was read: not a fault.
+        if (ahead is not null)
+        {
+            stale += await ConfirmAheadAsync(connection, ahead, aheadEntries, cancellationToken).ConfigureAwait(false);
         }
 
         return stale;
+    }
+
+    /// <summary>
+    /// A cached version above the page's is either a posting that committed after the page was read, or a balance
+    /// the database never had: one written for a copy of the database that shares its identity, or before the
+    /// database was restored to an earlier point (before the keys carried the identity, another ledger's too). The
+    /// cache is written only after a commit, so a version the database has still not reached now, after the cache was
+    /// read, was never this database's: such an entry is stale, and nothing repairs it (the compare-and-set refuses
+    /// every version up to its own), so the run logs them (event 4005) with their accounts. Returns how many there
+    /// are. Against a replica that lags, a posting the replica has not applied yet counts here too.
+    /// </summary>
+    private static async Task<long> ConfirmAheadAsync(
+        MySqlConnection connection, List<BalanceSnapshot> ahead, AheadEntries aheadEntries, CancellationToken cancellationToken)
+    {
+        var versions = new Dictionary<string, long>(ahead.Count, StringComparer.Ordinal);
+        await using (var command = new MySqlCommand(VerifierQueries.AccountVersions(ahead.Count), connection))
+        {
+            command.CommandTimeout = CommandTimeoutSeconds;
+            for (var i = 0; i < ahead.Count; i++)
+            {
+                command.Parameters.AddWithValue(string.Create(CultureInfo.InvariantCulture, $"@id{i}"), ahead[i].AccountId);
+            }
+
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                versions[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        long count = 0;
+        foreach (var cached in ahead)
+        {
+            var version = versions.GetValueOrDefault(cached.AccountId);
+            if (cached.Version > version)
+            {
+                count++;
+                aheadEntries.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{cached.AccountId} (cached version {cached.Version}, database {version})"));
+            }
+        }
+
+        return count;
     }
 
     private async Task<long> CheckTransfersAsync(
@@ -346,6 +404,26 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
         long SourceMatches,
         long DestinationMatches,
         string Entries);
+
+    /// <summary>Cached entries ahead of the database: every one is counted; the first few are named in the log.</summary>
+    private sealed class AheadEntries
+    {
+        private const int MaxNamed = 20;
+        private readonly List<string> _examples = [];
+
+        public long Count { get; private set; }
+
+        public IReadOnlyList<string> Examples => _examples;
+
+        public void Add(string account)
+        {
+            Count++;
+            if (_examples.Count < MaxNamed)
+            {
+                _examples.Add(account);
+            }
+        }
+    }
 
     /// <summary>Every mismatch is counted; the first <c>max</c> are kept for the report.</summary>
     private sealed class Findings(int max)

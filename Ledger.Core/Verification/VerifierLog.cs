@@ -16,4 +16,8 @@ internal static partial class Log
     [LoggerMessage(4003, LogLevel.Warning,
         "Integrity check: the balance cache failed, so the rest of the check compares the database only")]
     public static partial void IntegrityCacheNotChecked(ILogger logger, Exception exception);
+
+    [LoggerMessage(4005, LogLevel.Warning,
+        "Integrity check: {Count} cached balances are ahead of the database, which never had them (written for a copy of this database that shares its identity, or before the database was restored to an earlier point); reads answer them until their keys are deleted. The first: {Accounts}")]
+    public static partial void IntegrityCacheAhead(ILogger logger, long count, string accounts);
 }

@@ -15,6 +15,19 @@ internal static class VerifierQueries
     public const string CurrencySums =
         "SELECT currency, COUNT(*), SUM(balance) FROM accounts GROUP BY currency ORDER BY currency";
 
+    /// <summary>The current version of the accounts <c>@id0</c> .. <c>@id{count - 1}</c>.</summary>
+    public static string AccountVersions(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        var names = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            names[i] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"@id{i}");
+        }
+
+        return $"SELECT id, version FROM accounts WHERE id IN ({string.Join(", ", names)})";
+    }
+
     /// <summary>The first page of accounts (see <see cref="AccountsPage"/>).</summary>
     public static readonly string AccountsFirstPage = AccountsPage(first: true);
 

@@ -37,6 +37,8 @@ public sealed class DatabaseUsersTests : IAsyncLifetime
         "CREATE PROCEDURE ledger_steal() SELECT 1",
         "CREATE TABLE stolen (id INT)",
         "INSERT INTO ledger_schema_journal (script_name, applied_at) VALUES ('migrations/9999_x.sql', NOW())",
+        "UPDATE ledger_instance SET id = 'another-ledger'",
+        "DELETE FROM ledger_instance",
     };
 
     public async Task InitializeAsync()
@@ -136,6 +138,28 @@ public sealed class DatabaseUsersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApplicationUser_WithACache_ReadsTheLedgerIdentityAndAnswersFromTheCache()
+    {
+        // The cache's keys carry ledger_instance.id, which the application's SELECT is enough to read.
+        var prefix = $"test:users:{Guid.NewGuid():N}:";
+        await using var provider = Services(options =>
+        {
+            options.RedisConnectionString = _servers.Redis;
+            options.Cache.KeyPrefix = prefix;
+        });
+        var ledger = provider.GetRequiredService<ILedger>();
+        var account = await ledger.CreateAccountAsync(new CreateAccountRequest { Id = Ids.Account("cached"), Currency = "EUR", Actor = "test" });
+        Assert.True(account.IsSuccess, account.ToString());
+
+        var first = await ledger.GetBalanceAsync(account.Value!.Id);
+        var second = await ledger.GetBalanceAsync(account.Value.Id);
+
+        Assert.Equal(BalanceSource.Database, first.Value?.Source);
+        Assert.Equal(BalanceSource.Cache, second.Value?.Source);
+        Assert.True(await provider.GetRequiredService<Ledger.Cache.IBalanceCache>().PingAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ApplicationUser_Migrating_IsRefusedAndCreatesNothing()
     {
         var fresh = $"ledger_it_users_{Guid.NewGuid():N}"[..32];
@@ -176,7 +200,8 @@ public sealed class DatabaseUsersTests : IAsyncLifetime
         "(SELECT GROUP_CONCAT(TRIGGER_NAME ORDER BY TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()), " +
         "(SELECT GROUP_CONCAT(CONCAT(ROUTINE_NAME, ':', LENGTH(ROUTINE_DEFINITION)) ORDER BY ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()), " +
         "(SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM transfers), (SELECT COALESCE(SUM(balance), 0) FROM accounts), " +
-        "(SELECT COUNT(*) FROM outbox WHERE published_at IS NULL), (SELECT COUNT(*) FROM ledger_schema_journal))");
+        "(SELECT COUNT(*) FROM outbox WHERE published_at IS NULL), (SELECT COUNT(*) FROM ledger_schema_journal), " +
+        "(SELECT GROUP_CONCAT(id) FROM ledger_instance))");
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {

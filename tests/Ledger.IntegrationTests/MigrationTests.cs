@@ -47,6 +47,10 @@ public sealed class MigrationTests(LedgerFixture fixture) : IClassFixture<Ledger
                 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = @db AND table_name IN " +
                 "('currencies','accounts','transfers','entries','outbox','audit_log','ledger_schema_journal')",
                 ("@db", name)));
+            // Its own ledger identity, which the cache's keys carry: 128 random bits, not the fixture database's.
+            var identity = await CacheKeys.LedgerIdentityAsync(builder.ConnectionString);
+            Assert.Matches("^[0-9a-f]{32}$", identity);
+            Assert.NotEqual(fixture.LedgerIdentity, identity);
         }
         finally
         {

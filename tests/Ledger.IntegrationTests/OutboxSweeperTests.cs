@@ -110,7 +110,7 @@ public sealed class OutboxSweeperTests(OutboxLedgerFixture fixture) : IClassFixt
         var nodes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var account in accounts)
         {
-            var key = $"{prefix}{{{account}}}:balance";
+            var key = CacheKeys.For(prefix, fixture.LedgerIdentity, account);
             var (balance, version, _) = await fixture.AccountStateAsync(account);
             var cached = await cluster.GetDatabase().HashGetAsync(key, ["b", "v"]);
             Assert.Equal((balance, version), ((long)cached[0], (long)cached[1]));

@@ -32,7 +32,7 @@ public sealed class RedisClusterNodeFailureTests(LedgerFixture fixture) : IClass
         for (var i = 0; onDoomed.Count < 2 || onOthers.Count < 8; i++)
         {
             var account = Ids.Account(string.Create(CultureInfo.InvariantCulture, $"node{i}"));
-            var owner = map.GetBySlot(probe.GetHashSlot(cache.KeyFor(account)))?.EndPoint;
+            var owner = map.GetBySlot(probe.GetHashSlot(await cache.KeyForAsync(account, CancellationToken.None)))?.EndPoint;
             var list = doomed.Equals(owner) ? onDoomed : onOthers;
             if (list.Count < (list == onDoomed ? 2 : 8))
             {

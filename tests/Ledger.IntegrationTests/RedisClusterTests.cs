@@ -125,12 +125,13 @@ public sealed class RedisClusterTests(LedgerFixture fixture) : IClassFixture<Led
     {
         private readonly ServiceProvider _provider;
 
-        private ClusterLedger(ServiceProvider provider, ILedger ledger, IConnectionMultiplexer redis, string prefix)
+        private ClusterLedger(ServiceProvider provider, ILedger ledger, IConnectionMultiplexer redis, string prefix, string ledgerIdentity)
         {
             _provider = provider;
             Ledger = ledger;
             Redis = redis;
             Prefix = prefix;
+            LedgerIdentity = ledgerIdentity;
         }
 
         public ILedger Ledger { get; }
@@ -138,6 +139,8 @@ public sealed class RedisClusterTests(LedgerFixture fixture) : IClassFixture<Led
         public IConnectionMultiplexer Redis { get; }
 
         public string Prefix { get; }
+
+        public string LedgerIdentity { get; }
 
         public static async Task<ClusterLedger> CreateAsync(LedgerFixture fixture, Action<LedgerOptions>? configure = null)
         {
@@ -158,10 +161,10 @@ public sealed class RedisClusterTests(LedgerFixture fixture) : IClassFixture<Led
             var cache = provider.GetRequiredService<IBalanceCache>();
             Assert.True(cache.IsEnabled);
             Assert.True(await cache.PingAsync(CancellationToken.None), $"the ledger's cache does not reach the cluster at {clusterString}");
-            return new ClusterLedger(provider, provider.GetRequiredService<ILedger>(), redis, prefix);
+            return new ClusterLedger(provider, provider.GetRequiredService<ILedger>(), redis, prefix, fixture.LedgerIdentity);
         }
 
-        public string Key(string accountId) => $"{Prefix}{{{accountId}}}:balance";
+        public string Key(string accountId) => CacheKeys.For(Prefix, LedgerIdentity, accountId);
 
         public async Task<Dictionary<string, string>> ReadHashAsync(string accountId)
         {

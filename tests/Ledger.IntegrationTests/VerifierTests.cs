@@ -1,8 +1,10 @@
 using System.Globalization;
 using Ledger.Cache;
+using Ledger.Storage;
 using Ledger.Testing;
 using Ledger.Verification;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MySqlConnector;
 using StackExchange.Redis;
@@ -111,12 +113,64 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
         var account = await CreateAccountAsync(ledger, "USD", 0m, "vstale");
         await PostAsync(ledger, bank, account, 2m);
         await PostAsync(ledger, bank, account, 3m);
-        await WriteCacheAsync($"{prefix}{{{account}}}:balance", balance: 200, version: 1);
+        await WriteCacheAsync(CacheKeys.For(prefix, fixture.LedgerIdentity, account), balance: 200, version: 1);
 
         var report = await ledger.VerifyAsync();
 
         AssertOk(report);
         Assert.Equal(1, report.StaleCacheEntries);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_CacheAheadOfTheDatabase_CountsItStaleAndLogsTheAccount()
+    {
+        // A balance the database never had at that version (a copy of the database that shares its identity, or a
+        // restore to an earlier point): the version guard keeps it until the account's version passes it.
+        var prefix = $"test:vahead:{Guid.NewGuid():N}:";
+        var log = new RecordingLoggerProvider();
+        await using var provider = fixture.CreateServices(options => options.Cache.KeyPrefix = prefix, timeProvider: null,
+            register: services => services.AddSingleton<ILoggerProvider>(log));
+        var ledger = provider.GetRequiredService<ILedger>();
+        var bank = await CreateAccountAsync(ledger, "USD", 1_000_000m, "vahead-bank");
+        var account = await CreateAccountAsync(ledger, "USD", 0m, "vahead");
+        await PostAsync(ledger, bank, account, 2m);
+        await WriteCacheAsync(CacheKeys.For(prefix, fixture.LedgerIdentity, account), balance: 12_550, version: 5);
+
+        var report = await ledger.VerifyAsync();
+
+        AssertOk(report);
+        Assert.Equal(1, report.StaleCacheEntries);
+        var warning = Assert.Single(log.Lines, line => line.EventId == 4005);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains($"{account} (cached version 5, database 1)", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_PostingCommitsBetweenThePageAndTheCacheRead_NotCountedStale()
+    {
+        // A cached version above the page's that the database has reached by the time the cache was read is a
+        // posting made during the check, not a stale entry: the cache read of one account posts to it first.
+        var prefix = $"test:vrace:{Guid.NewGuid():N}:";
+        await using var writer = fixture.CreateServices(options => options.Cache.KeyPrefix = prefix);
+        var writerLedger = writer.GetRequiredService<ILedger>();
+        var bank = await CreateAccountAsync(writerLedger, "USD", 1_000_000m, "vrace-bank");
+        var account = await CreateAccountAsync(writerLedger, "USD", 0m, "vrace");
+        await PostAsync(writerLedger, bank, account, 2m);
+        var log = new RecordingLoggerProvider();
+        await using var checker = fixture.CreateServices(options => options.Cache.KeyPrefix = prefix, timeProvider: null,
+            register: services =>
+            {
+                services.AddSingleton<ILoggerProvider>(log);
+                services.AddSingleton<IBalanceCache>(new PostingBeforeReadCache(
+                    writer.GetRequiredService<IBalanceCache>(), account, () => PostAsync(writerLedger, bank, account, 3m)));
+            });
+
+        var report = await checker.GetRequiredService<ILedger>().VerifyAsync();
+
+        AssertOk(report);
+        Assert.Equal((5m, 2L), await BalanceAsync(writerLedger, account));
+        Assert.Equal(0, report.StaleCacheEntries);
+        Assert.DoesNotContain(log.Lines, line => line.EventId == 4005);
     }
 
     [Fact]
@@ -356,6 +410,13 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
         return result.Value.Id;
     }
 
+    private static async Task<(decimal Amount, long Version)> BalanceAsync(ILedger ledger, string account)
+    {
+        var balance = await ledger.GetBalanceAsync(account);
+        Assert.True(balance.IsSuccess, balance.ToString());
+        return (balance.Value.Amount.Amount, balance.Value.Version);
+    }
+
     private async Task WriteCacheAsync(string key, long balance, long version) =>
         await fixture.Redis.GetDatabase().HashSetAsync(key, new HashEntry[]
         {
@@ -387,7 +448,7 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
     }
 
     /// <summary>A ledger over a database of the test's choosing, with a cache key prefix of its own.</summary>
-    private sealed record Bench(ServiceProvider Provider, ILedger Ledger, string ConnectionString, string KeyPrefix)
+    private sealed record Bench(ServiceProvider Provider, ILedger Ledger, string ConnectionString, string KeyPrefix, string LedgerIdentity)
     {
         public static async Task<Bench> OnAsync(LedgerFixture fixture, string database)
         {
@@ -398,10 +459,11 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
                 options.ConnectionString = connectionString;
                 options.Cache.KeyPrefix = prefix;
             });
-            return new Bench(provider, provider.GetRequiredService<ILedger>(), connectionString, prefix);
+            return new Bench(provider, provider.GetRequiredService<ILedger>(), connectionString, prefix,
+                await CacheKeys.LedgerIdentityAsync(connectionString));
         }
 
-        public string CacheKey(string accountId) => $"{KeyPrefix}{{{accountId}}}:balance";
+        public string CacheKey(string accountId) => CacheKeys.For(KeyPrefix, LedgerIdentity, accountId);
 
         public LedgerVerifier Verifier(int pageSize) => VerifierTests.Verifier(Provider, pageSize);
 
@@ -433,4 +495,28 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
             Assert.True(changed > 0, $"no row changed: {sql}");
         }
     }
+}
+
+/// <summary>A cache that, the first time <paramref name="account"/> is read, first posts to it (through another
+/// ledger on the same database and cache), so the check sees a version above the one its page read.</summary>
+internal sealed class PostingBeforeReadCache(IBalanceCache inner, string account, Func<Task> post) : IBalanceCache
+{
+    private int _posted;
+
+    public bool IsEnabled => inner.IsEnabled;
+
+    public Task<bool> PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
+
+    public async Task<BalanceSnapshot?> GetAsync(string accountId, CancellationToken cancellationToken)
+    {
+        if (string.Equals(accountId, account, StringComparison.Ordinal) && Interlocked.Exchange(ref _posted, 1) == 0)
+        {
+            await post();
+        }
+
+        return await inner.GetAsync(accountId, cancellationToken);
+    }
+
+    public Task SetAsync(IReadOnlyList<BalanceSnapshot> balances, CancellationToken cancellationToken) =>
+        inner.SetAsync(balances, cancellationToken);
 }

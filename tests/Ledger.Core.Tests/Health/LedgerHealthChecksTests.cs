@@ -44,7 +44,7 @@ public sealed class LedgerHealthChecksTests
 
         var cache = report.Entries["ledger-cache"];
         Assert.Equal(HealthStatus.Degraded, cache.Status);
-        Assert.Equal("The cache does not answer; balances are read from the database.", cache.Description);
+        Assert.Equal("The cache does not answer, or the ledger's identity (which its keys carry) cannot be read yet; balances are read from the database.", cache.Description);
     }
 
     [Fact]

@@ -30,6 +30,9 @@ public class LedgerFixture : IAsyncLifetime
 
     public string KeyPrefix { get; } = $"test:{Guid.NewGuid():N}:";
 
+    /// <summary>The database's ledger identity (<c>ledger_instance.id</c>), which every cache key carries.</summary>
+    public string LedgerIdentity { get; private set; } = string.Empty;
+
     public ILedger Ledger { get; private set; } = null!;
 
     public IConnectionMultiplexer Redis { get; private set; } = null!;
@@ -38,6 +41,7 @@ public class LedgerFixture : IAsyncLifetime
     {
         var servers = await TestServers.GetAsync();
         ConnectionString = await TestDatabase.GetAsync(_databaseName);
+        LedgerIdentity = await CacheKeys.LedgerIdentityAsync(ConnectionString);
         RedisConnectionString = servers.Redis;
         Redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
         Ledger = CreateLedger();
@@ -79,7 +83,8 @@ public class LedgerFixture : IAsyncLifetime
         return provider;
     }
 
-    public string CacheKey(string accountId) => $"{KeyPrefix}{{{accountId}}}:balance";
+    /// <summary>The key of an account's cached balance for the fixture's own ledger (its database and key prefix).</summary>
+    public string CacheKey(string accountId) => CacheKeys.For(KeyPrefix, LedgerIdentity, accountId);
 
     public async Task<string> CreateAccountAsync(string currency = "USD", decimal overdraftLimit = 0m, string label = "acct")
     {
