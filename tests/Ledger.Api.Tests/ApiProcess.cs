@@ -120,12 +120,15 @@ public sealed class ApiProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(dll);
+        // As in production: the application's user, migrating at start-up as the schema's owner.
+        var (app, migrator) = TestServers.AsLedgerUsers(connectionString);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/'),
-            ["ConnectionStrings__Ledger"] = connectionString,
+            ["ConnectionStrings__Ledger"] = app,
+            ["ConnectionStrings__LedgerMigrator"] = migrator,
             ["ConnectionStrings__Redis"] = servers.Redis,
             ["Ledger__MigrateOnStartup"] = "true",
             ["Ledger__Cache__KeyPrefix"] = $"test:proc:{Guid.NewGuid():N}:",

@@ -58,9 +58,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var (app, migrator) = TestServers.AsLedgerUsers(ConnectionString);
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["ConnectionStrings:Ledger"] = ConnectionString,
+            ["ConnectionStrings:Ledger"] = app,
+            ["ConnectionStrings:LedgerMigrator"] = migrator,
             ["ConnectionStrings:Redis"] = RedisConnectionString,
             ["Ledger:Cache:KeyPrefix"] = KeyPrefix,
             ["Ledger:MigrateOnStartup"] = "false",

@@ -18,7 +18,8 @@ public sealed class ConfiguredApiFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<ILoggingBuilder>? _logging;
 
-    /// <param name="connectionString">ConnectionStrings:Ledger.</param>
+    /// <param name="connectionString">The database: on the shared test server, the host connects as the application's
+    /// user and migrates as the schema's owner (<see cref="TestServers.AsLedgerUsers"/>).</param>
     /// <param name="redisConnectionString">ConnectionStrings:Redis.</param>
     /// <param name="migrateOnStartup">Ledger:MigrateOnStartup.</param>
     /// <param name="logging">Runs after the default (Warning) minimum level is set; null keeps the default.</param>
@@ -34,9 +35,11 @@ public sealed class ConfiguredApiFactory : WebApplicationFactory<Program>
     {
         _logging = logging;
         KeyPrefix = keyPrefix ?? $"test:api:{Guid.NewGuid():N}:";
+        var (app, migrator) = TestServers.AsLedgerUsers(connectionString);
         _settings = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["ConnectionStrings:Ledger"] = connectionString,
+            ["ConnectionStrings:Ledger"] = app,
+            ["ConnectionStrings:LedgerMigrator"] = migrator,
             ["ConnectionStrings:Redis"] = redisConnectionString,
             ["Ledger:Cache:KeyPrefix"] = KeyPrefix,
             ["Ledger:MigrateOnStartup"] = migrateOnStartup ? "true" : "false",

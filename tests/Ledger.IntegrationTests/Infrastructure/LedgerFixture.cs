@@ -73,6 +73,12 @@ public class LedgerFixture : IAsyncLifetime
             options.RedisConnectionString = RedisConnectionString;
             options.Cache.KeyPrefix = KeyPrefix;
             configure?.Invoke(options);
+            // Whatever database the test chose: the application's user (SELECT and EXECUTE only) for the ledger, the
+            // schema's owner for its migrations, unless the test named a migrator of its own.
+            if (string.IsNullOrEmpty(options.MigrationConnectionString))
+            {
+                (options.ConnectionString, options.MigrationConnectionString) = TestServers.AsLedgerUsers(options.ConnectionString);
+            }
         });
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         lock (_providers)

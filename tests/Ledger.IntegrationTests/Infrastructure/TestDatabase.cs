@@ -18,7 +18,9 @@ public static class TestDatabase
     static TestDatabase() => AppDomain.CurrentDomain.ProcessExit += (_, _) => DropCreated();
 
     /// <summary>The connection string of the migrated database for <paramref name="name"/> (it must start with
-    /// <c>ledger</c>, the prefix the test user may create); the run's process id is appended.</summary>
+    /// <c>ledger</c>, the prefix the test user may create); the run's process id is appended. It names the test
+    /// server's administrative user, for the tests' own SQL; a ledger under test connects with
+    /// <see cref="TestServers.AsLedgerUsers"/> instead.</summary>
     public static Task<string> GetAsync(string name)
     {
         Lazy<Task<string>> lazy;
@@ -52,8 +54,10 @@ public static class TestDatabase
             Created.Add(database);
         }
 
+        // Applied by the schema's owner (ledger_migrator of db/grants.sql), as a deployment does: the procedures then run
+        // with its rights, so every test exercises the grants a DBA is told to give.
         var migrator = new LedgerMigrator(NullLogger<LedgerMigrator>.Instance);
-        await migrator.MigrateAsync(database, CancellationToken.None);
+        await migrator.MigrateAsync(TestServers.AsLedgerUsers(database).Migrator, CancellationToken.None);
         return database;
     }
 

@@ -31,6 +31,47 @@ public static class TestServers
 
     public static Task<Endpoints> GetAsync() => Shared.Value;
 
+    /// <summary>The two ledger connection strings for a database on the shared test server, as a deployment uses them:
+    /// the application's user (<c>ledger_app</c>, SELECT and EXECUTE only) and the schema's owner
+    /// (<c>ledger_migrator</c>), each naming the database <paramref name="connectionString"/> names. A connection
+    /// string for another server (a MariaDB of a test's own), or when the two users are not given, is returned for
+    /// both unchanged.</summary>
+    public static (string App, string Migrator) AsLedgerUsers(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        if (!Shared.IsValueCreated || !Shared.Value.IsCompletedSuccessfully)
+        {
+            return (connectionString, connectionString);
+        }
+
+        var servers = Shared.Value.Result;
+        var given = new MySqlConnectionStringBuilder(connectionString);
+        var shared = new MySqlConnectionStringBuilder(servers.MySql);
+        if (servers.MySqlApp is null || servers.MySqlMigrator is null
+            || !string.Equals(given.Server, shared.Server, StringComparison.OrdinalIgnoreCase) || given.Port != shared.Port
+            || !string.Equals(given.UserID, shared.UserID, StringComparison.Ordinal))
+        {
+            return (connectionString, connectionString);
+        }
+
+        string As(string user)
+        {
+            var builder = new MySqlConnectionStringBuilder(user) { Database = given.Database };
+            // Keep what the test set beyond the user (pool sizes, time-outs, application name).
+            foreach (var key in given.Keys.Cast<string>())
+            {
+                if (key is not ("User ID" or "Password" or "Server" or "Port" or "Database") && given.TryGetValue(key, out var value))
+                {
+                    builder[key] = value;
+                }
+            }
+
+            return builder.ConnectionString;
+        }
+
+        return (As(servers.MySqlApp), As(servers.MySqlMigrator));
+    }
+
     private static async Task<Endpoints> StartAsync()
     {
         var mysql = Environment.GetEnvironmentVariable(MySqlVariable);
