@@ -60,20 +60,6 @@ cleanup() {
 trap cleanup EXIT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-if [[ -z "$version" ]]; then
-  source_dir="$work/packages"
-  suffix="docs.$(date -u +%Y%m%d%H%M%S).$$"
-  echo "doc-samples: packing Ledger.Core ($suffix)" >&2
-  dotnet pack "$root/Ledger.Core" -c "${CONFIGURATION:-Release}" -o "$source_dir" --version-suffix "$suffix" >"$work/pack.log" 2>&1 \
-    || { cat "$work/pack.log" >&2; echo "doc-samples: dotnet pack failed" >&2; exit 1; }
-  nupkg=("$source_dir"/Ledger.Core.*-"$suffix".nupkg)
-  version="$(basename "${nupkg[0]}" .nupkg)"
-  version="${version#Ledger.Core.}"
-  packed_here="$version"
-fi
-source_dir="$(cd "$source_dir" && pwd)"
-[[ -f "$source_dir/Ledger.Core.$version.nupkg" ]] || { echo "doc-samples: no Ledger.Core.$version.nupkg in $source_dir" >&2; exit 1; }
-
 # --- Extract: one folder per program (Program.cs, page, expect), one package list per page -------------------------
 mkdir -p "$work/programs" "$work/packages-of"
 for page in "${pages[@]}"; do
@@ -138,6 +124,22 @@ for dir in "$work"/programs/*/; do
   [[ -d "$dir" ]] && programs+=("$(basename "$dir")")
 done
 [[ ${#programs[@]} -gt 0 ]] || { echo "doc-samples: no C# block found in ${pages[*]}" >&2; exit 1; }
+
+# --- The package: the one given, or one packed now ----------------------------------------------------------------
+if [[ -z "$version" ]]; then
+  source_dir="$work/packages"
+  suffix="docs.$(date -u +%Y%m%d%H%M%S).$$"
+  echo "doc-samples: packing Ledger.Core ($suffix)" >&2
+  dotnet pack "$root/Ledger.Core" -c "${CONFIGURATION:-Release}" -o "$source_dir" --version-suffix "$suffix" >"$work/pack.log" 2>&1 \
+    || { cat "$work/pack.log" >&2; echo "doc-samples: dotnet pack failed" >&2; exit 1; }
+  nupkg=("$source_dir"/Ledger.Core.*-"$suffix".nupkg)
+  version="$(basename "${nupkg[0]}" .nupkg)"
+  version="${version#Ledger.Core.}"
+  packed_here="$version"
+fi
+[[ -d "$source_dir" ]] || { echo "doc-samples: no folder $source_dir" >&2; exit 1; }
+source_dir="$(cd "$source_dir" && pwd)"
+[[ -f "$source_dir/Ledger.Core.$version.nupkg" ]] || { echo "doc-samples: no Ledger.Core.$version.nupkg in $source_dir" >&2; exit 1; }
 
 # --- The project: what `dotnet new console` writes, plus the page's packages ------------------------------------------
 project="$work/project"
