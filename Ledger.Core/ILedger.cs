@@ -7,22 +7,46 @@ namespace Ledger;
 /// Business refusals come back as a <see cref="LedgerResult{T}"/> with a stable <see cref="LedgerErrorCode"/>;
 /// infrastructure failures the ledger could not ride out are thrown.
 /// </summary>
+/// <remarks>
+/// What the calls throw: <see cref="ArgumentNullException"/> for a null request (a bug of the caller);
+/// <see cref="OperationCanceledException"/> when the token is cancelled; and, when the database fails,
+/// <see cref="MySqlConnector.MySqlException"/> (or the <see cref="IOException"/>, <see cref="System.Net.Sockets.SocketException"/>
+/// or <see cref="TimeoutException"/> a broken connection raises). <see cref="DatabaseFaults.IsUnavailable"/> tells an
+/// outage the posting retries could not ride out (the same request, with the same id, may be sent again later) from
+/// a deployment fault (<see cref="DatabaseFaults.IsMisconfigured"/>: a missing grant, migrations not applied), which
+/// retrying cannot cure. A Redis failure is never thrown: the cache is skipped and the database answers.
+/// </remarks>
 public interface ILedger
 {
     /// <summary>Opens an account with a zero balance.</summary>
     /// <param name="request">The account to open.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The new account; or refused with <see cref="LedgerErrorCode.ValidationFailed"/> (a malformed id, an
+    /// unknown currency, an overdraft limit that is negative, too precise or above its currency's cap) or
+    /// <see cref="LedgerErrorCode.AccountExists"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is null.</exception>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed (see the remarks of <see cref="ILedger"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<LedgerResult<Account>> CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Reads an account from the database.</summary>
     /// <param name="accountId">The account id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The account; or refused with <see cref="LedgerErrorCode.ValidationFailed"/> (a null or malformed id)
+    /// or <see cref="LedgerErrorCode.AccountNotFound"/>.</returns>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed (see the remarks of <see cref="ILedger"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<LedgerResult<Account>> GetAccountAsync(string accountId, CancellationToken cancellationToken = default);
 
     /// <summary>Reads a balance: from the cache when it holds the account, otherwise from the database (and then
     /// fills the cache).</summary>
     /// <param name="accountId">The account id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The balance, with its version and <see cref="Balance.Source"/>; or refused with
+    /// <see cref="LedgerErrorCode.ValidationFailed"/> (a null or malformed id) or <see cref="LedgerErrorCode.AccountNotFound"/>.</returns>
+    /// <exception cref="MySqlConnector.MySqlException">The cache did not hold the account and the database failed
+    /// (see the remarks of <see cref="ILedger"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<LedgerResult<Balance>> GetBalanceAsync(string accountId, CancellationToken cancellationToken = default);
 
     /// <summary>Posts a transfer atomically and exactly once: both balances, both entries and the transfer are
@@ -30,23 +54,53 @@ public interface ILedger
     /// <see cref="LedgerResult{T}.Replayed"/> set.</summary>
     /// <param name="request">The transfer.</param>
     /// <param name="cancellationToken">Cancels the call; once the commit has been sent the outcome stands.</param>
+    /// <returns>The posted transfer (<see cref="LedgerResult{T}.Replayed"/> on a repeat); or refused with
+    /// <see cref="LedgerErrorCode.ValidationFailed"/>, <see cref="LedgerErrorCode.AccountNotFound"/>,
+    /// <see cref="LedgerErrorCode.CurrencyMismatch"/>, <see cref="LedgerErrorCode.InsufficientFunds"/> or
+    /// <see cref="LedgerErrorCode.BalanceOutOfRange"/> (final for the id: a repeat gets the same refusal),
+    /// <see cref="LedgerErrorCode.IdempotencyConflict"/> (the id was used with other content), or
+    /// <see cref="LedgerErrorCode.ConcurrencyConflict"/> or <see cref="LedgerErrorCode.Overloaded"/> (nothing was
+    /// decided: send the same request again shortly).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is null.</exception>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed after the retries (see the remarks of
+    /// <see cref="ILedger"/>); the outcome is then unknown to the caller, and the same request with the same id tells it.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the transfer may
+    /// still have been posted, and the same request with the same id tells.</exception>
     Task<LedgerResult<Transfer>> PostTransferAsync(PostTransferRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Reverses a posted transfer once: posts the compensating transfer (same amount, accounts swapped) linked
     /// to it. Idempotent by the reversal's id; a second reversal of the same transfer is <see cref="LedgerErrorCode.AlreadyReversed"/>.</summary>
     /// <param name="request">The reversal.</param>
     /// <param name="cancellationToken">Cancels the call; once the commit has been sent the outcome stands.</param>
+    /// <returns>The reversal, a transfer whose <see cref="Transfer.ReversalOf"/> is the original
+    /// (<see cref="LedgerResult{T}.Replayed"/> on a repeat); or refused with <see cref="LedgerErrorCode.ValidationFailed"/>,
+    /// <see cref="LedgerErrorCode.TransferNotFound"/>, <see cref="LedgerErrorCode.AlreadyReversed"/>,
+    /// <see cref="LedgerErrorCode.InsufficientFunds"/> (the original's destination no longer holds the amount),
+    /// <see cref="LedgerErrorCode.BalanceOutOfRange"/>, <see cref="LedgerErrorCode.IdempotencyConflict"/> or
+    /// <see cref="LedgerErrorCode.ConcurrencyConflict"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is null.</exception>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed after the retries (see the remarks of
+    /// <see cref="ILedger"/>); the same request with the same id tells the outcome.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<LedgerResult<Transfer>> ReverseTransferAsync(ReverseTransferRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Changes an account's overdraft limit and records the change, with who and the correlation id, in the
     /// audit log.</summary>
     /// <param name="request">The change.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The account with its new limit; or refused with <see cref="LedgerErrorCode.ValidationFailed"/> (a
+    /// limit that is negative, too precise or above its currency's cap) or <see cref="LedgerErrorCode.AccountNotFound"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is null.</exception>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed (see the remarks of <see cref="ILedger"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<LedgerResult<Account>> SetOverdraftLimitAsync(SetOverdraftLimitRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Reads a posted transfer.</summary>
     /// <param name="transferId">The transfer id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The transfer; or refused with <see cref="LedgerErrorCode.TransferNotFound"/>.</returns>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed (see the remarks of <see cref="ILedger"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<LedgerResult<Transfer>> GetTransferAsync(Guid transferId, CancellationToken cancellationToken = default);
 
     /// <summary>Lists an account's entries, newest first, a page at a time.</summary>
@@ -55,6 +109,11 @@ public interface ILedger
     /// <param name="beforeVersion">Only entries with a lower version: the <see cref="EntryPage.NextBefore"/> of the
     /// previous page; null for the newest page.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A page of entries (empty for an account with none); or refused with
+    /// <see cref="LedgerErrorCode.ValidationFailed"/> (a malformed id, a limit outside 1 to 1,000, a
+    /// <paramref name="beforeVersion"/> below 1) or <see cref="LedgerErrorCode.AccountNotFound"/>.</returns>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed (see the remarks of <see cref="ILedger"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<LedgerResult<EntryPage>> ListEntriesAsync(string accountId, int limit, long? beforeVersion, CancellationToken cancellationToken = default);
 
     /// <summary>Checks that the ledger adds up, a page of accounts and transfers at a time: per currency the balances
@@ -63,10 +122,23 @@ public interface ILedger
     /// cache holds no balance that differs from the database's at the same version.</summary>
     /// <param name="maxMismatches">Report at most this many mismatches (the check still runs to the end).</param>
     /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>The report: <see cref="IntegrityReport.Ok"/> when everything adds up, otherwise the first
+    /// <paramref name="maxMismatches"/> mismatches. A cache that cannot be read is left unchecked and logged, not thrown.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxMismatches"/> is negative.</exception>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed (see the remarks of <see cref="ILedger"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<IntegrityReport> VerifyAsync(int maxMismatches = 100, CancellationToken cancellationToken = default);
 
-    /// <summary>Brings the database schema and stored procedures up to date (safe to run at every start).</summary>
-    /// <param name="cancellationToken">Cancels the call before it starts.</param>
+    /// <summary>Brings the database schema and stored procedures up to date (safe to run at every start). Connects as
+    /// <see cref="LedgerOptions.MigrationConnectionString"/> (or <see cref="LedgerOptions.ConnectionString"/>), creates
+    /// the database when it is missing, and takes turns with other processes migrating the same database.</summary>
+    /// <param name="cancellationToken">Cancels the run before it starts, while waiting for the lock, or between
+    /// scripts (a script that has started runs to its end).</param>
+    /// <returns>The scripts applied (<see cref="MigrationResult.ScriptsApplied"/>). A result is returned only on
+    /// success: a failure throws.</returns>
+    /// <exception cref="LedgerMigrationException">A script, the journal, the lock or the database's creation failed;
+    /// <see cref="LedgerMigrationException.ScriptName"/> names the script, and the inner exception says why.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Compares the database's migration journal with the scripts of this version, changing nothing: what is
@@ -75,5 +147,6 @@ public interface ILedger
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The scripts of this version, split into applied and pending.</returns>
     /// <exception cref="MySqlConnector.MySqlException">The database could not be reached or read.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<MigrationStatus> GetMigrationStatusAsync(CancellationToken cancellationToken = default);
 }

@@ -32,6 +32,8 @@ public sealed class LedgerError
 
     /// <summary>Returns the snake_case wire name of a code.</summary>
     /// <param name="code">The code.</param>
+    /// <returns>The name, for example <c>insufficient_funds</c> for <see cref="LedgerErrorCode.InsufficientFunds"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="code"/> is not a defined <see cref="LedgerErrorCode"/>.</exception>
     public static string ToCodeName(LedgerErrorCode code) => code switch
     {
         LedgerErrorCode.ValidationFailed => "validation_failed",

@@ -69,6 +69,8 @@ public sealed class OverdraftOptions
 
     /// <summary>The cap that applies to <paramref name="currency"/>.</summary>
     /// <param name="currency">An ISO 4217 code.</param>
+    /// <returns>The currency's entry in <see cref="Maximum"/>, or <see cref="DefaultMaximum"/> when it has none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="currency"/> is null.</exception>
     public decimal MaximumFor(string currency) => Maximum.TryGetValue(currency, out var maximum) ? maximum : DefaultMaximum;
 }
 

@@ -6,7 +6,11 @@ namespace Ledger;
 /// The outcome of a ledger operation: a value, or the business reason it was refused. Infrastructure failures the
 /// ledger could not ride out (the database unreachable after retries) are thrown, not returned.
 /// </summary>
-/// <typeparam name="T">The type of the value.</typeparam>
+/// <typeparam name="T">The type of the value: a reference type (<c>where T : class</c>), so that
+/// <see cref="Value"/> is <see langword="null"/> exactly when the operation was refused. The ledger's values are
+/// <see cref="Account"/>, <see cref="Balance"/>, <see cref="Transfer"/> and <see cref="EntryPage"/>; a caller never
+/// creates a result, so the constraint matters only to generic code over results (a helper of your own that takes
+/// a <c>LedgerResult&lt;T&gt;</c> needs the same constraint).</typeparam>
 public sealed class LedgerResult<T>
     where T : class
 {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts the Ledger API with Swagger UI on http://localhost:5080/swagger.
+# Starts the Ledger API with Swagger UI on http://localhost:5080/swagger; ASPNETCORE_URLS picks another address (the
+# launch profile is not used, so it applies: docs/configuration.md, "Picking the port").
 # When ConnectionStrings__Ledger is not set, it first installs (if missing) and starts local MariaDB and Redis
 # with scripts/servers-up.sh, and the API applies the migrations at start-up as ledger_migrator, then serves as
 # ledger_app (the two users of db/grants.sql).

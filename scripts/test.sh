@@ -48,7 +48,8 @@ fi
 # --- Package smoke run (docs/library-package.md) ----------------------------------------------------------------
 # Packs Ledger.Core into .local/packages with a pre-release suffix unique to this run (so restore never takes a stale
 # copy from the NuGet cache), then runs samples/Ledger.Sample, which references that version by PackageReference,
-# in a database of its own.
+# in a database of its own; then builds and runs every C# block of docs/library.md and Ledger.Core/README.md against
+# the same package (scripts/doc-samples.sh), each program in a database of its own.
 if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
   echo "test.sh: package sample smoke run" >&2
   sample_ok=1
@@ -61,6 +62,11 @@ if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
     if ! ConnectionStrings__Ledger="${LEDGER_TEST_MYSQL/Database=ledger;/Database=ledger_sample;}" \
         ConnectionStrings__Redis="$LEDGER_TEST_REDIS" \
         dotnet run -c "${CONFIGURATION:-Release}" --project samples/Ledger.Sample -p:LedgerCoreVersion="$sample_version" >&2; then
+      sample_ok=0
+    fi
+    echo "test.sh: doc samples (docs/library.md, Ledger.Core/README.md)" >&2
+    if ! bash scripts/doc-samples.sh --version "$sample_version" --source .local/packages >&2; then
+      echo "test.sh: the doc samples failed" >&2
       sample_ok=0
     fi
     # This run's version is never restored again: drop it from the NuGet cache.

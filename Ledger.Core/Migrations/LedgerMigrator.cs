@@ -131,7 +131,7 @@ internal sealed class LedgerMigrator
                 MigrationLog.Succeeded(logger, database, applied.Length, appliedList);
             }
 
-            return new MigrationResult(Successful: true, applied, Error: null);
+            return new MigrationResult(applied);
         }
 
         if (result.Error is OperationCanceledException)

@@ -52,7 +52,7 @@ public sealed class DatabaseUsersTests : IAsyncLifetime
         // The migrator creates the database and everything in it, as the migration Job does.
         await using var provider = Services();
         var result = await provider.GetRequiredService<ILedger>().MigrateAsync();
-        Assert.True(result.Successful);
+        Assert.NotEmpty(result.ScriptsApplied);
     }
 
     public async Task DisposeAsync()

