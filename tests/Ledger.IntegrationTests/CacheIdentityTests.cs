@@ -34,10 +34,10 @@ public sealed class CacheIdentityTests(LedgerFixture fixture) : IClassFixture<Le
         var ledgerA = first.GetRequiredService<ILedger>();
         var ledgerB = second.GetRequiredService<ILedger>();
         var alice = Ids.Account("alice");
-        var bankA = await CreateAccountAsync(ledgerA, Ids.Account("bank"), overdraftLimit: 1_000m);
-        await CreateAccountAsync(ledgerA, alice);
-        await CreateAccountAsync(ledgerB, alice);
-        await PostAsync(ledgerA, bankA, alice, 125.50m);
+        var bankA = await LedgerCalls.OpenAccountAsync(ledgerA, Ids.Account("bank"), overdraftLimit: 1_000m);
+        await LedgerCalls.OpenAccountAsync(ledgerA, alice);
+        await LedgerCalls.OpenAccountAsync(ledgerB, alice);
+        await LedgerCalls.PostAsync(ledgerA, bankA, alice, 125.50m);
         Assert.Equal((125.50m, 1L, BalanceSource.Cache), Describe(await ledgerA.GetBalanceAsync(alice)));
 
         var inB = await ledgerB.GetBalanceAsync(alice);
@@ -47,8 +47,8 @@ public sealed class CacheIdentityTests(LedgerFixture fixture) : IClassFixture<Le
         Assert.Equal((0m, 0L, BalanceSource.Cache), Describe(inBAgain));
 
         // Each ledger's changes stay its own: B's first version of alice is not refused as "older" than A's.
-        var bankB = await CreateAccountAsync(ledgerB, Ids.Account("bank"), overdraftLimit: 1_000m);
-        await PostAsync(ledgerB, bankB, alice, 1m);
+        var bankB = await LedgerCalls.OpenAccountAsync(ledgerB, Ids.Account("bank"), overdraftLimit: 1_000m);
+        await LedgerCalls.PostAsync(ledgerB, bankB, alice, 1m);
         Assert.Equal((1m, 1L, BalanceSource.Cache), Describe(await ledgerB.GetBalanceAsync(alice)));
         Assert.Equal((125.50m, 1L, BalanceSource.Cache), Describe(await ledgerA.GetBalanceAsync(alice)));
 
@@ -75,11 +75,11 @@ public sealed class CacheIdentityTests(LedgerFixture fixture) : IClassFixture<Le
         });
         var ledger = provider.GetRequiredService<ILedger>();
         var cache = provider.GetRequiredService<IBalanceCache>();
-        var bank = await CreateAccountAsync(ledger, Ids.Account("bank"), overdraftLimit: 1_000m);
-        var account = await CreateAccountAsync(ledger, Ids.Account("noid"));
+        var bank = await LedgerCalls.OpenAccountAsync(ledger, Ids.Account("bank"), overdraftLimit: 1_000m);
+        var account = await LedgerCalls.OpenAccountAsync(ledger, Ids.Account("noid"));
 
         // Posting goes on (the write-through is skipped), and every read comes from the database.
-        await PostAsync(ledger, bank, account, 2m);
+        await LedgerCalls.PostAsync(ledger, bank, account, 2m);
         var reads = new[] { await ledger.GetBalanceAsync(account), await ledger.GetBalanceAsync(account) };
 
         Assert.All(reads, read => Assert.Equal((2m, 1L, BalanceSource.Database), Describe(read)));
@@ -100,25 +100,6 @@ public sealed class CacheIdentityTests(LedgerFixture fixture) : IClassFixture<Le
     {
         Assert.True(result.IsSuccess, result.ToString());
         return (result.Value.Amount.Amount, result.Value.Version, result.Value.Source);
-    }
-
-    private static async Task<string> CreateAccountAsync(ILedger ledger, string id, decimal overdraftLimit = 0m)
-    {
-        var result = await ledger.CreateAccountAsync(new CreateAccountRequest
-        {
-            Id = id, Currency = "USD", OverdraftLimit = overdraftLimit, Actor = "test",
-        });
-        Assert.True(result.IsSuccess, result.ToString());
-        return result.Value.Id;
-    }
-
-    private static async Task PostAsync(ILedger ledger, string source, string destination, decimal amount)
-    {
-        var result = await ledger.PostTransferAsync(new PostTransferRequest
-        {
-            SourceAccountId = source, DestinationAccountId = destination, Amount = amount, PostedBy = "test",
-        });
-        Assert.True(result.IsSuccess, result.ToString());
     }
 
     private async Task<List<string>> KeysAsync(string prefix)

@@ -24,10 +24,10 @@ public sealed class VerifierVersionGapTests(LedgerFixture fixture) : IClassFixtu
             options.Cache.KeyPrefix = $"test:{GapDatabase}:{Guid.NewGuid():N}:";
         });
         var ledger = provider.GetRequiredService<ILedger>();
-        var bank = await CreateAccountAsync(ledger, 1_000m, "gap-bank");
-        var account = await CreateAccountAsync(ledger, 0m, "gap");
-        await PostAsync(ledger, bank, account, 5m);
-        await PostAsync(ledger, bank, account, 2m);
+        var bank = await LedgerCalls.OpenAccountAsync(ledger, Ids.Account("gap-bank"), 1_000m);
+        var account = await LedgerCalls.OpenAccountAsync(ledger, Ids.Account("gap"), 0m);
+        await LedgerCalls.PostAsync(ledger, bank, account, 5m);
+        await LedgerCalls.PostAsync(ledger, bank, account, 2m);
         Assert.DoesNotContain((await ledger.VerifyAsync(10_000)).Mismatches, m => m.AccountId == account);
 
         // Versions 1 and 2 become 1 and 3: the account is still at version 2 with two entries whose sum is its balance.
@@ -56,24 +56,5 @@ public sealed class VerifierVersionGapTests(LedgerFixture fixture) : IClassFixtu
         Assert.StartsWith(GapDatabase, connection.Database, StringComparison.Ordinal);
         await using var command = new MySqlCommand("DROP TRIGGER IF EXISTS trg_entries_no_update", connection);
         await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<string> CreateAccountAsync(ILedger ledger, decimal overdraftLimit, string label)
-    {
-        var result = await ledger.CreateAccountAsync(new CreateAccountRequest
-        {
-            Id = Ids.Account(label), Currency = "USD", OverdraftLimit = overdraftLimit, Actor = "test",
-        });
-        Assert.True(result.IsSuccess, result.ToString());
-        return result.Value.Id;
-    }
-
-    private static async Task PostAsync(ILedger ledger, string source, string destination, decimal amount)
-    {
-        var result = await ledger.PostTransferAsync(new PostTransferRequest
-        {
-            SourceAccountId = source, DestinationAccountId = destination, Amount = amount, PostedBy = "test",
-        });
-        Assert.True(result.IsSuccess, result.ToString());
     }
 }
