@@ -7,7 +7,7 @@ namespace Ledger.Api.Contracts;
 /// <param name="CheckedAccounts">How many accounts were checked.</param>
 /// <param name="CheckedTransfers">How many transfers were checked.</param>
 /// <param name="CheckedCurrencies">How many currencies had their balance sum checked.</param>
-/// <param name="StaleCacheEntries">Cached balances at another version than the database's: older ones catch up; newer ones the database never had (logged as Warning 4005) stay until their keys are deleted.</param>
+/// <param name="StaleCacheEntries">Cached balances at another version than the database's: older ones catch up; newer ones the database never had (logged as Warning 6004) stay until their keys are deleted.</param>
 /// <param name="Truncated">True when more mismatches were found than <c>mismatches</c> holds.</param>
 /// <param name="Mismatches">The mismatches found, up to <c>maxMismatches</c>.</param>
 public sealed record IntegrityResponse(

@@ -11,7 +11,7 @@ namespace Ledger;
 /// next posting does too. Newer ones (a version the database has still not reached when it is read again after the
 /// cache) are balances the database never had, from a copy of the database that shares its identity or from before
 /// a restore: nothing repairs them, reads answer them until their keys are deleted, and the check logs them as a
-/// Warning (event 4005) naming the accounts. Neither kind is a mismatch, since against a replica that lags, a cached
+/// Warning (event 6004) naming the accounts. Neither kind is a mismatch, since against a replica that lags, a cached
 /// version can be ahead for a moment.</param>
 /// <param name="Mismatches">Every mismatch found, up to the report's limit, in the order found: currencies, then
 /// accounts by id (a page's cache comparisons after its database checks), then transfers by id.</param>

@@ -256,7 +256,7 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
     /// database was restored to an earlier point (before the keys carried the identity, another ledger's too). The
     /// cache is written only after a commit, so a version the database has still not reached now, after the cache was
     /// read, was never this database's: such an entry is stale, and nothing repairs it (the compare-and-set refuses
-    /// every version up to its own), so the run logs them (event 4005) with their accounts. Returns how many there
+    /// every version up to its own), so the run logs them (event 6004) with their accounts. Returns how many there
     /// are. Against a replica that lags, a posting the replica has not applied yet counts here too.
     /// </summary>
     private static async Task<long> ConfirmAheadAsync(

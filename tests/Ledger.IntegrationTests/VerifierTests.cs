@@ -140,7 +140,7 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
 
         AssertOk(report);
         Assert.Equal(1, report.StaleCacheEntries);
-        var warning = Assert.Single(log.Lines, line => line.EventId == 4005);
+        var warning = Assert.Single(log.Lines, line => line.EventId == 6004);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains($"{account} (cached version 5, database 1)", warning.Message, StringComparison.Ordinal);
     }
@@ -170,7 +170,7 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
         AssertOk(report);
         Assert.Equal((5m, 2L), await BalanceAsync(writerLedger, account));
         Assert.Equal(0, report.StaleCacheEntries);
-        Assert.DoesNotContain(log.Lines, line => line.EventId == 4005);
+        Assert.DoesNotContain(log.Lines, line => line.EventId == 6004);
     }
 
     [Fact]
