@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
-using MySqlConnector;
 
 namespace Ledger.Api;
 
@@ -160,7 +159,7 @@ internal static partial class MigrateCommand
             await Console.Error.WriteLineAsync($"migrate: failed: {ex.Message}");
             return Failed;
         }
-        catch (MySqlException ex)
+        catch (Exception ex) when (DatabaseFaults.IsDatabaseError(ex))
         {
             LogFailed(logger, target, ex.Message);
             await Console.Error.WriteLineAsync($"migrate: failed: {target}: {ex.Message}");
@@ -180,7 +179,7 @@ internal static partial class MigrateCommand
         {
             return Cancelled;
         }
-        catch (MySqlException ex)
+        catch (Exception ex) when (DatabaseFaults.IsDatabaseError(ex))
         {
             await Console.Error.WriteLineAsync($"migrate: failed: {target}: {ex.Message}");
             return Failed;
@@ -208,11 +207,7 @@ internal static partial class MigrateCommand
     private static bool IsMigration(string scriptName) => scriptName.StartsWith("migrations/", StringComparison.Ordinal);
 
     /// <summary>Where the migration goes, for the log: server, port, database and user, never the password.</summary>
-    private static string Describe(string connectionString)
-    {
-        var builder = new MySqlConnectionStringBuilder(connectionString);
-        return $"database '{builder.Database}' on {builder.Server}:{builder.Port} as '{builder.UserID}'";
-    }
+    private static string Describe(string connectionString) => LedgerConnection.Describe(connectionString);
 
     [LoggerMessage(5201, LogLevel.Information, "Migrating {Target}")]
     private static partial void LogStarting(ILogger logger, string target);

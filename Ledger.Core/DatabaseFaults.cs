@@ -82,6 +82,40 @@ public static class DatabaseFaults
         return false;
     }
 
+    /// <summary>True when <paramref name="exception"/>, or one of its inner exceptions, comes from the database or its
+    /// client: unavailable (<see cref="IsUnavailable"/>), misconfigured (<see cref="IsMisconfigured"/>) or any other
+    /// error the server answered. A caller can then handle database failures without referencing the client library.</summary>
+    /// <param name="exception">What a ledger call threw.</param>
+    /// <returns>Whether the database or its client raised it.</returns>
+    public static bool IsDatabaseError(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return IsUnavailable(exception) || ServerError(exception) is not null;
+    }
+
+    /// <summary>The database server's error number and message (<c>1142: INSERT command denied to user ...</c>), from
+    /// <paramref name="exception"/> or the first inner exception that carries one; null when none does. The server's
+    /// words name the privilege, table or procedure at fault, and never a password.</summary>
+    /// <param name="exception">What a ledger call threw.</param>
+    /// <returns>The server's error, or null.</returns>
+    public static string? ServerError(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case MySqlException mysql:
+                    return $"{mysql.Number}: {mysql.Message}";
+
+                case AggregateException aggregate:
+                    return aggregate.InnerExceptions.Select(ServerError).FirstOrDefault(error => error is not null);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// True when <paramref name="exception"/>, or one of its inner exceptions, says the database could not be reached,
     /// the connection broke (a socket reset, an I/O error, a server that went away or shut down) or the server could

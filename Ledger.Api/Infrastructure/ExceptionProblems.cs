@@ -48,24 +48,10 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
 
     private Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult DatabaseMisconfigured(HttpContext context, Exception exception)
     {
-        LogDatabaseMisconfigured(logger, exception, ServerWords(exception));
+        LogDatabaseMisconfigured(logger, exception, DatabaseFaults.ServerError(exception) ?? exception.Message);
         return Problems.Create(context, StatusCodes.Status500InternalServerError, Problems.DatabaseMisconfigured,
             "The database refused the ledger's statement: a privilege, a table or a procedure is missing (a deployment " +
             "fault, logged with the correlation id). Nothing was changed; retrying will not help until it is mended.");
-    }
-
-    /// <summary>The server's own message (it names the missing privilege, table or procedure).</summary>
-    private static string ServerWords(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is MySqlConnector.MySqlException mysql)
-            {
-                return $"{mysql.Number}: {mysql.Message}";
-            }
-        }
-
-        return exception.Message;
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult FromBadRequest(HttpContext context, BadHttpRequestException exception)

@@ -39,6 +39,22 @@ public sealed class DatabaseFaultsTests
     [Fact]
     public void IsUnavailable_Null_Throws() => Assert.Throws<ArgumentNullException>(() => DatabaseFaults.IsUnavailable(null!));
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void IsDatabaseError_IsUnavailableForExceptionsWithoutAServerError(string what, Exception exception, bool unavailable)
+    {
+        Assert.True(DatabaseFaults.IsDatabaseError(exception) == unavailable, what);
+        Assert.Null(DatabaseFaults.ServerError(exception));
+    }
+
+    [Fact]
+    public void Describe_ConnectionString_NamesWhereItLeadsNeverThePassword()
+    {
+        var described = LedgerConnection.Describe("Host=db.internal;Port=3307;Database=ledger;Uid=ledger_app;Pwd=s3cret-value;SslMode=Required");
+
+        Assert.Equal("database 'ledger' on db.internal:3307 as 'ledger_app'", described);
+    }
+
     [Fact]
     public void IsMisconfigured_Null_Throws() => Assert.Throws<ArgumentNullException>(() => DatabaseFaults.IsMisconfigured(null!));
 }

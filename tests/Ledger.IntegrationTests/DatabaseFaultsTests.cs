@@ -16,6 +16,7 @@ public sealed class DatabaseFaultsTests
 
         Assert.True(DatabaseFaults.IsUnavailable(exception), exception.ToString());
         Assert.False(DatabaseFaults.IsMisconfigured(exception), exception.ToString());
+        Assert.True(DatabaseFaults.IsDatabaseError(exception), exception.ToString());
     }
 
     [Fact]
@@ -77,6 +78,8 @@ public sealed class DatabaseFaultsTests
 
         Assert.Equal(1142, exception.Number);
         Assert.True(DatabaseFaults.IsMisconfigured(exception), exception.ToString());
+        Assert.True(DatabaseFaults.IsDatabaseError(new InvalidOperationException("wrapped", exception)));
+        Assert.StartsWith("1142: DELETE command denied to user 'ledger_app'", DatabaseFaults.ServerError(new InvalidOperationException("wrapped", exception)), StringComparison.Ordinal);
         Assert.False(DatabaseFaults.IsUnavailable(exception), exception.ToString());
     }
 
