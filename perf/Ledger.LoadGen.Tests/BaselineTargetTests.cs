@@ -45,12 +45,13 @@ public class BaselineTargetTests
     }
 
     [Fact]
-    public void ConnectionString_LedgersWithTheBaselineDatabaseAndAPoolForEveryCaller()
+    public void ConnectionString_LedgersWithTheBaselineDatabaseAPoolForEveryCallerAndNoReset()
     {
         var cs = new MySqlConnector.MySqlConnectionStringBuilder(
             BaselineTarget.ConnectionString("Server=127.0.0.1;Port=3306;Database=ledger;User ID=ledger;Password=ledger", "ledger_baseline", 256));
         Assert.Equal("ledger_baseline", cs.Database);
         Assert.Equal(304u, cs.MaximumPoolSize);
         Assert.Equal("ledger", cs.UserID);
+        Assert.False(cs.ConnectionReset);
     }
 }

@@ -10,7 +10,8 @@ namespace Ledger.LoadGen;
 /// <summary>The baseline procedures of perf/baseline/ (a yardstick for Ledger, not Ledger): in a database of their own
 /// on the same server as Ledger's, one transfer per call (<c>baseline_post_transfer</c>, one commit per transfer) or a
 /// JSON array of N per call (<c>baseline_post_transfers</c>, one commit per call). The client does what a plain
-/// client would: a pooled connection, START TRANSACTION (READ COMMITTED, as Ledger), CALL, COMMIT.</summary>
+/// client would: a pooled connection (not reset between uses), START TRANSACTION (READ COMMITTED, as Ledger), CALL,
+/// COMMIT.</summary>
 internal sealed class BaselineTarget : ITarget
 {
     /// <summary>The SQL of perf/baseline/, embedded, in the order it is applied.</summary>
@@ -34,12 +35,16 @@ internal sealed class BaselineTarget : ITarget
     public int TransfersPerCall { get; }
 
     /// <summary>The connection string of the baseline's database: Ledger's (ConnectionStrings__Ledger) with another
-    /// database name, and a pool large enough for every caller, reader and the funding at once.</summary>
+    /// database name, a pool large enough for every caller, reader and the funding at once, and no reset of a pooled
+    /// connection when it is taken again: the yardstick measures the SQL, and a reset (MySqlConnector's default) cost
+    /// about 500 µs of server CPU per call here, more than the procedure itself (docs/performance.md). The procedures
+    /// keep no session state a reset would clear (the batch procedure empties its temporary table on every call).</summary>
     public static string ConnectionString(string ledgerConnectionString, string database, int concurrency) =>
         new MySqlConnectionStringBuilder(ledgerConnectionString)
         {
             Database = database,
             MaximumPoolSize = (uint)Math.Max(100, concurrency + 48),
+            ConnectionReset = false,
         }.ConnectionString;
 
     /// <summary>Creates the database when missing, applies perf/baseline/*.sql (tables when missing, procedures every
