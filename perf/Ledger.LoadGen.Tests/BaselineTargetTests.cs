@@ -54,4 +54,15 @@ public class BaselineTargetTests
         Assert.Equal("ledger", cs.UserID);
         Assert.False(cs.ConnectionReset);
     }
+
+    [Theory]
+    [InlineData("Connection Reset=true", true)]
+    [InlineData("ConnectionReset=True", true)]
+    [InlineData("Connection Reset=false", false)]
+    public void ConnectionString_ResetNamed_KeepsIt(string setting, bool reset)
+    {
+        var cs = new MySqlConnector.MySqlConnectionStringBuilder(
+            BaselineTarget.ConnectionString($"Server=127.0.0.1;Database=ledger;{setting}", "ledger_baseline", 20));
+        Assert.Equal(reset, cs.ConnectionReset);
+    }
 }

@@ -38,14 +38,21 @@ internal sealed class BaselineTarget : ITarget
     /// database name, a pool large enough for every caller, reader and the funding at once, and no reset of a pooled
     /// connection when it is taken again: the yardstick measures the SQL, and a reset (MySqlConnector's default) cost
     /// about 500 µs of server CPU per call here, more than the procedure itself (docs/performance.md). The procedures
-    /// keep no session state a reset would clear (the batch procedure empties its temporary table on every call).</summary>
-    public static string ConnectionString(string ledgerConnectionString, string database, int concurrency) =>
-        new MySqlConnectionStringBuilder(ledgerConnectionString)
+    /// keep no session state a reset would clear (the batch procedure empties its temporary table on every call).
+    /// A connection string that names Connection Reset keeps its setting, to measure the reset itself.</summary>
+    public static string ConnectionString(string ledgerConnectionString, string database, int concurrency)
+    {
+        var builder = new MySqlConnectionStringBuilder(ledgerConnectionString);
+        var resetGiven = builder.ContainsKey("Connection Reset");
+        builder.Database = database;
+        builder.MaximumPoolSize = (uint)Math.Max(100, concurrency + 48);
+        if (!resetGiven)
         {
-            Database = database,
-            MaximumPoolSize = (uint)Math.Max(100, concurrency + 48),
-            ConnectionReset = false,
-        }.ConnectionString;
+            builder.ConnectionReset = false;
+        }
+
+        return builder.ConnectionString;
+    }
 
     /// <summary>Creates the database when missing, applies perf/baseline/*.sql (tables when missing, procedures every
     /// time) and returns the target.</summary>
