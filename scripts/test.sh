@@ -36,6 +36,15 @@ if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
     echo "test.sh: the load generator smoke run failed" >&2
     status=1
   fi
+  # And of the baseline procedures (perf/baseline): the batch mode funds its accounts through the one-per-call
+  # procedure, so this one run goes through both. About 5 s.
+  echo "test.sh: baseline procedures smoke run" >&2
+  if ! ConnectionStrings__Ledger="$LEDGER_TEST_MYSQL" ConnectionStrings__Redis="$LEDGER_TEST_REDIS" \
+      dotnet run -c "${CONFIGURATION:-Release}" --no-build --project perf/Ledger.LoadGen -- --smoke \
+        --mode baseline-batch --batch-size 10 --baseline-database ledger_baseline_smoke --out "$(mktemp -d)" >&2; then
+    echo "test.sh: the baseline procedures smoke run failed" >&2
+    status=1
+  fi
   # And of the JMeter plan (installs Debian's JMeter when missing; starts the API on :5080 when nothing answers there).
   echo "test.sh: JMeter smoke run" >&2
   if ! ConnectionStrings__Ledger="${LEDGER_TEST_MYSQL/Database=ledger;/Database=ledger_smoke;}" \

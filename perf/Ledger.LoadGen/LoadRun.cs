@@ -10,7 +10,7 @@ internal static class LoadRun
 {
     private const long HighestMicroseconds = 60_000_000;
 
-    public static async Task<RunResult> ExecuteAsync(Options options, ITarget target)
+    public static async Task<RunResult> ExecuteAsync(Options options, ITarget target, CpuWatch cpu)
     {
         var random = new Random(options.Seed);
         var prefix = $"lg{Stopwatch.GetTimestamp() % 1_000_000_000:D9}";
@@ -38,7 +38,8 @@ internal static class LoadRun
             }
 
             var callerRandom = new Random(options.Seed + caller + 1);
-            var interval = options.Rate > 0 ? Stopwatch.Frequency * options.Concurrency / (double)options.Rate : 0;
+            var perCall = target.TransfersPerCall;
+            var interval = options.Rate > 0 ? Stopwatch.Frequency * options.Concurrency * perCall / (double)options.Rate : 0;
             var next = (double)Stopwatch.GetTimestamp() + (interval * callerRandom.NextDouble());
             while (!stop.IsCancellationRequested)
             {
@@ -60,36 +61,58 @@ internal static class LoadRun
                     intended = Stopwatch.GetTimestamp();
                 }
 
-                var (source, destination) = Pick(callerRandom, accounts, options);
-                var amount = callerRandom.Next(1, 101) / 100m;
-                string? code;
+                IReadOnlyList<string?> codes;
                 try
                 {
-                    code = await target.PostAsync(Guid.CreateVersion7(), source, destination, amount, CancellationToken.None);
+                    if (perCall == 1)
+                    {
+                        var (source, destination) = Pick(callerRandom, accounts, options);
+                        var amount = callerRandom.Next(1, 101) / 100m;
+                        codes = [await target.PostAsync(Guid.CreateVersion7(), source, destination, amount, CancellationToken.None)];
+                    }
+                    else
+                    {
+                        var batch = new TransferToPost[perCall];
+                        for (var t = 0; t < perCall; t++)
+                        {
+                            var (source, destination) = Pick(callerRandom, accounts, options);
+                            batch[t] = new TransferToPost(Guid.CreateVersion7(), source, destination, callerRandom.Next(1, 101) / 100m);
+                        }
+
+                        codes = await target.PostBatchAsync(batch, CancellationToken.None);
+                    }
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
-                    code = "exception:" + ex.GetType().Name;
+                    codes = Enumerable.Repeat<string?>("exception:" + ex.GetType().Name, perCall).ToArray();
                 }
 
                 var done = Stopwatch.GetTimestamp();
                 var second = (int)Stopwatch.GetElapsedTime(started, done).TotalSeconds;
-                if (code is null && second < timeline.Length)
+                var ok = 0;
+                foreach (var code in codes)
                 {
-                    Interlocked.Increment(ref timeline[second]);
+                    ok += code is null ? 1 : 0;
+                }
+
+                if (ok > 0 && second < timeline.Length)
+                {
+                    Interlocked.Add(ref timeline[second], ok);
                 }
 
                 if (Volatile.Read(ref measuring))
                 {
-                    // Clamped: a timer may wake a little before the transfer was due.
-                    histogram.RecordValue(Math.Clamp((long)Stopwatch.GetElapsedTime(intended, done).TotalMicroseconds, 0, HighestMicroseconds));
-                    if (code is null)
+                    // Clamped: a timer may wake a little before the transfer was due. A batch call's latency is that of
+                    // each transfer in it, so it counts once per transfer.
+                    histogram.RecordValueWithCount(
+                        Math.Clamp((long)Stopwatch.GetElapsedTime(intended, done).TotalMicroseconds, 0, HighestMicroseconds), codes.Count);
+                    Interlocked.Add(ref posted, ok);
+                    foreach (var code in codes)
                     {
-                        Interlocked.Increment(ref posted);
-                    }
-                    else
-                    {
-                        refused.AddOrUpdate(code, 1, (_, n) => n + 1);
+                        if (code is not null)
+                        {
+                            refused.AddOrUpdate(code, 1, (_, n) => n + 1);
+                        }
                     }
                 }
             }
@@ -152,6 +175,7 @@ internal static class LoadRun
             .ToList();
 
         await Task.Delay(options.Warmup);
+        cpu.Start();
         Volatile.Write(ref measuring, true);
         Volatile.Write(ref batchStats.Measuring, true);
         var measureStart = Stopwatch.GetTimestamp();
@@ -160,6 +184,8 @@ internal static class LoadRun
         Volatile.Write(ref measuring, false);
         Volatile.Write(ref batchStats.Measuring, false);
         var measured = Stopwatch.GetElapsedTime(measureStart);
+        // Calls still in flight finish after the window and are not counted: a few per caller out of thousands.
+        var cpuReport = cpu.Stop(Interlocked.Read(ref posted), measured.TotalSeconds);
         await stop.CancelAsync();
         await Task.WhenAll(tasks);
 
@@ -169,6 +195,8 @@ internal static class LoadRun
         return new RunResult(
             Label: string.IsNullOrEmpty(options.Label) ? target.Describe : options.Label,
             Target: target.Describe,
+            Mode: options.Mode,
+            TransfersPerCall: target.TransfersPerCall,
             Accounts: options.Accounts,
             HotShare: options.HotShare,
             HotAccounts: options.HotAccounts,
@@ -184,7 +212,8 @@ internal static class LoadRun
             Batches: batchStats.Result(),
             WatchedPid: options.WatchPid,
             WatchedMiBEachSecond: [.. watched],
-            PostedEachSecond: timeline.Skip(warmupSeconds).Take((int)options.Duration.TotalSeconds).ToArray());
+            PostedEachSecond: timeline.Skip(warmupSeconds).Take((int)options.Duration.TotalSeconds).ToArray(),
+            Cpu: cpuReport);
     }
 
     private static (string Source, string Destination) Pick(Random random, string[] accounts, Options options)
@@ -254,6 +283,8 @@ internal sealed record Percentiles(long Count, double P50, double P95, double P9
 internal sealed record RunResult(
     string Label,
     string Target,
+    string? Mode,
+    int TransfersPerCall,
     int Accounts,
     double HotShare,
     int HotAccounts,
@@ -269,4 +300,5 @@ internal sealed record RunResult(
     Batches Batches,
     int WatchedPid,
     long[] WatchedMiBEachSecond,
-    long[] PostedEachSecond);
+    long[] PostedEachSecond,
+    CpuReport? Cpu);

@@ -5,7 +5,12 @@ namespace Ledger.LoadGen;
 /// <summary>The load generator's settings, from the command line.</summary>
 internal sealed record Options
 {
-    public string Mode { get; init; } = "library";
+    public const string Library = "library";
+    public const string Http = "http";
+    public const string BaselineSingle = "baseline-single";
+    public const string BaselineBatch = "baseline-batch";
+
+    public string Mode { get; init; } = Library;
     public int Accounts { get; init; } = 1000;
     public double HotShare { get; init; }
     public int HotAccounts { get; init; } = 10;
@@ -15,7 +20,9 @@ internal sealed record Options
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
     public bool Batching { get; init; } = true;
-    public int BatchSize { get; init; } = 500;
+    public int? BatchSize { get; init; }
+    public string BaselineDatabase { get; init; } = "ledger_baseline";
+    public IReadOnlyList<string> Combine { get; init; } = [];
     public int ConcurrentBatches { get; init; } = 2;
     public bool Compare { get; init; }
     public string Url { get; init; } = "http://localhost:5080";
@@ -25,12 +32,21 @@ internal sealed record Options
     public int Seed { get; init; } = 42;
     public int WatchPid { get; init; }
 
+    /// <summary>Library mode: Ledger:Batching:MaxBatchSize (500 unless given); baseline-batch: transfers per call
+    /// (100 unless given).</summary>
+    public int BatchSizeOrDefault => BatchSize ?? (Mode == BaselineBatch ? 100 : 500);
+
+    public bool IsBaseline => Mode is BaselineSingle or BaselineBatch;
+
     public const string Usage = """
         Ledger load generator.
 
           dotnet run -c Release --project perf/Ledger.LoadGen -- [options]
 
-          --mode library|http     drive the library in-process, or the HTTP API at --url (default library)
+          --mode M                library: the library in-process (the default); http: the HTTP API at --url;
+                                  baseline-single, baseline-batch: the yardstick procedures of perf/baseline/ in a
+                                  database of their own, one transfer per call, or --batch-size per call (one commit
+                                  per call either way)
           --accounts N            accounts to spread the load over (default 1000)
           --hot F                 share of transfers that touch one of the first --hot-accounts (default 0: uniform)
           --hot-accounts N        how many hot accounts (default 10)
@@ -40,7 +56,8 @@ internal sealed record Options
           --duration S            measured seconds (default 60)
           --warmup S              seconds before measuring (default 10)
           --batching on|off       library mode: group commit on or off (default on)
-          --batch-size N          library mode: Ledger:Batching:MaxBatchSize (default 500)
+          --batch-size N          library mode: Ledger:Batching:MaxBatchSize (default 500);
+                                  baseline-batch: transfers per call (default 100)
           --batches N             library mode: Ledger:Batching:MaxConcurrentBatches (default 2)
           --compare               run with batching off, then on, and print the ratio (library mode)
           --url U --key K         the API and an API key with the poster and reader roles (http mode)
@@ -48,9 +65,16 @@ internal sealed record Options
           --label L               a name for this run in the results
           --seed S                seed of the account and amount choices (default 42)
           --watch-pid P           also sample the memory (RSS) of process P, e.g. the API under test, each second
+                                  (and take P as the API's process for its CPU; else the one listening on --url's port)
+          --baseline-database D   the baseline modes' database, created when missing (default ledger_baseline)
+          --combine F.json...     run nothing: read earlier results and print them as one table, with the ratios of
+                                  each run to the baseline runs among them (a baseline-single and a baseline-batch run)
           --smoke                 a few seconds with few accounts: a check that it runs, not a measurement
 
-        Library mode reads ConnectionStrings__Ledger and ConnectionStrings__Redis (scripts/servers-up.sh --print-env).
+        Library mode reads ConnectionStrings__Ledger and ConnectionStrings__Redis (scripts/servers-up.sh --print-env);
+        the baseline modes use ConnectionStrings__Ledger's server with --baseline-database.
+        Every run reports the CPU per posted transfer of mariadbd, redis-server, the load generator and (http) the API,
+        from /proc over the measured window (after the warm-up); "n/a" when a process is not found on this machine.
         """;
 
     public static Options Parse(string[] args)
@@ -60,6 +84,13 @@ internal sealed record Options
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             int Int() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            IEnumerable<string> Rest()
+            {
+                while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    yield return args[++i];
+                }
+            }
             options = args[i] switch
             {
                 "--mode" => options with { Mode = Next() },
@@ -73,6 +104,8 @@ internal sealed record Options
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Int()) },
                 "--batching" => options with { Batching = Next() switch { "on" => true, "off" => false, var v => throw new ArgumentException($"--batching {v}: on or off") } },
                 "--batch-size" => options with { BatchSize = Int() },
+                "--baseline-database" => options with { BaselineDatabase = Next() },
+                "--combine" => options with { Combine = [.. Rest()] },
                 "--batches" => options with { ConcurrentBatches = Int() },
                 "--compare" => options with { Compare = true },
                 "--url" => options with { Url = Next().TrimEnd('/') },
@@ -87,9 +120,14 @@ internal sealed record Options
             };
         }
 
-        if (options.Mode is not ("library" or "http"))
+        if (options.Mode is not (Library or Http or BaselineSingle or BaselineBatch))
         {
-            throw new ArgumentException("--mode is library or http.");
+            throw new ArgumentException($"--mode is {Library}, {Http}, {BaselineSingle} or {BaselineBatch}.");
+        }
+
+        if (options.BatchSizeOrDefault < 1 || string.IsNullOrWhiteSpace(options.BaselineDatabase))
+        {
+            throw new ArgumentException("--batch-size must be at least 1 and --baseline-database not empty.");
         }
 
         if (options.Accounts < 2 || options.HotAccounts < 1 || options.HotAccounts > options.Accounts || options.Concurrency < 1)

@@ -20,7 +20,15 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
 }
 
 var results = new List<RunResult>();
-if (options.Compare)
+if (options.Combine.Count > 0)
+{
+    foreach (var file in options.Combine)
+    {
+        results.AddRange(JsonSerializer.Deserialize<List<RunResult>>(await File.ReadAllTextAsync(file))
+            ?? throw new InvalidOperationException($"{file} holds no results."));
+    }
+}
+else if (options.Compare)
 {
     foreach (var batching in new[] { false, true })
     {
@@ -42,7 +50,7 @@ if (options.Compare && results[0].PostedPerSecond > 0)
 
 Directory.CreateDirectory(options.OutputDirectory);
 var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-var name = Path.Combine(options.OutputDirectory, $"loadgen-{stamp}");
+var name = Path.Combine(options.OutputDirectory, options.Combine.Count > 0 ? $"combined-{stamp}" : $"loadgen-{stamp}");
 await File.WriteAllTextAsync(name + ".json", JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
 await File.WriteAllTextAsync(name + ".md", markdown, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
 var plots = Plots.Write(name, results);
@@ -51,8 +59,17 @@ return results.Any(r => r.Refused.Keys.Any(code => code.StartsWith("exception:",
 
 static async Task<RunResult> RunAsync(Options options)
 {
-    await using ITarget target = options.Mode == "http"
-        ? new HttpTarget(options.Url, options.Key, options.Concurrency)
-        : await LibraryTarget.CreateAsync(options);
-    return await LoadRun.ExecuteAsync(options, target);
+    await using ITarget target = options.Mode switch
+    {
+        Options.Http => new HttpTarget(options.Url, options.Key, options.Concurrency),
+        Options.BaselineSingle or Options.BaselineBatch => await BaselineTarget.CreateAsync(options),
+        _ => await LibraryTarget.CreateAsync(options),
+    };
+    var cpu = CpuWatch.Find(
+        Environment.GetEnvironmentVariable("ConnectionStrings__Ledger"),
+        Environment.GetEnvironmentVariable("ConnectionStrings__Redis"),
+        options.Mode == Options.Http ? options.Url : null,
+        options.WatchPid);
+    Console.Error.WriteLine($"loadgen: CPU from /proc of {cpu.Describe}");
+    return await LoadRun.ExecuteAsync(options, target, cpu);
 }

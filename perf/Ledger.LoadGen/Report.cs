@@ -8,6 +8,12 @@ internal static class Report
     public static string Markdown(IReadOnlyList<RunResult> results)
     {
         var text = new StringBuilder();
+        var ratios = Ratios(results);
+        if (ratios.Length > 0)
+        {
+            text.AppendLine(ratios);
+        }
+
         text.AppendLine("| run | accounts | hot | callers | rate | transfers/s | p50 ms | p95 ms | p99 ms | max ms | refused (by code) | balance read p50/p99 ms | peak MiB | batches: mean size / ms |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
         foreach (var r in results)
@@ -20,6 +26,26 @@ internal static class Report
                 $"| {r.Label} | {r.Accounts} | {hot} | {r.Concurrency} | {rate} | {r.PostedPerSecond:0} | {r.Post.P50} | {r.Post.P95} | {r.Post.P99} | {r.Post.Max} | {refused} | {r.Read.P50} / {r.Read.P99} | {r.PeakWorkingSetMiB} | {batches} |");
         }
 
+        text.AppendLine();
+        text.AppendLine("CPU per posted transfer (µs), from /proc/PID/stat (utime + stime) over the measured window, and the machine's busy cores in it (of which outside the processes named):");
+        text.AppendLine();
+        text.AppendLine($"| run | transfers/s | {CpuWatch.Database} | {CpuWatch.Redis} | {CpuWatch.LoadGenerator} | {CpuWatch.Api} | machine busy cores (others) |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in results)
+        {
+            var machine = r.Cpu?.MachineBusyCores is { } busy
+                ? string.Create(CultureInfo.InvariantCulture, $"{busy:0.00} of {r.Cpu.MachineCores} ({(r.Cpu.OtherCores is { } o ? o.ToString("0.00", CultureInfo.InvariantCulture) : "n/a")})")
+                : "n/a";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Label} | {r.PostedPerSecond:0} | {Cpu(r, CpuWatch.Database)} | {Cpu(r, CpuWatch.Redis)} | {Cpu(r, CpuWatch.LoadGenerator)} | {(r.Mode == Options.Http ? Cpu(r, CpuWatch.Api) : "-")} | {machine} |");
+        }
+
+        var missing = results.SelectMany(r => r.Cpu?.Processes.Where(p => p.MicrosecondsPerTransfer is null) ?? []).ToList();
+        foreach (var p in missing)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"\n{p.Name}: n/a ({p.How}).");
+        }
+
         foreach (var r in results.Where(r => r.WatchedMiBEachSecond.Length > 0))
         {
             var memory = r.WatchedMiBEachSecond;
@@ -29,4 +55,49 @@ internal static class Report
 
         return text.ToString();
     }
+
+    /// <summary>The table of ratios of each run to the baseline runs among the results (the first baseline-single and
+    /// the first baseline-batch run), or nothing when there is no baseline run or no other run: database CPU per
+    /// transfer, throughput and p50, each Ledger ÷ baseline.</summary>
+    internal static string Ratios(IReadOnlyList<RunResult> results)
+    {
+        var single = results.FirstOrDefault(r => r.Mode == Options.BaselineSingle);
+        var batch = results.FirstOrDefault(r => r.Mode == Options.BaselineBatch);
+        var others = results.Where(r => r.Mode is not (Options.BaselineSingle or Options.BaselineBatch)).ToList();
+        if ((single is null && batch is null) || others.Count == 0)
+        {
+            return "";
+        }
+
+        var text = new StringBuilder();
+        var singleName = single is null ? "one per call: not run" : $"one per call = \"{single.Label}\"";
+        var batchName = batch is null ? "batch: not run" : $"batch = \"{batch.Label}\"";
+        text.AppendLine(CultureInfo.InvariantCulture, $"Ratios to the baseline procedures measured in the same run (run ÷ baseline; {singleName}; {batchName}):");
+        text.AppendLine();
+        text.AppendLine("| run | DB CPU/transfer ÷ one per call | DB CPU/transfer ÷ batch | transfers/s ÷ one per call | transfers/s ÷ batch | p50 ÷ one per call | DB CPU µs/transfer | transfers/s | p50 / p95 / p99 ms |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var r in others)
+        {
+            var cpu = DatabaseCpu(r);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Label} | {Ratio(cpu, DatabaseCpu(single))} | {Ratio(cpu, DatabaseCpu(batch))} | {Ratio(r.PostedPerSecond, single?.PostedPerSecond)} | {Ratio(r.PostedPerSecond, batch?.PostedPerSecond)} | {Ratio(r.Post.P50, single?.Post.P50)} | {Micro(cpu)} | {r.PostedPerSecond:0} | {r.Post.P50} / {r.Post.P95} / {r.Post.P99} |");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A ratio with two decimals; "n/a" when either side is missing or the divisor is not positive.</summary>
+    internal static string Ratio(double? value, double? of) =>
+        value is { } v && of is { } o && o > 0 ? (v / o).ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+
+    private static double? DatabaseCpu(RunResult? r) => r?.Cpu?.Of(CpuWatch.Database)?.MicrosecondsPerTransfer;
+
+    private static string Cpu(RunResult r, string name) => Micro(r.Cpu?.Of(name)?.MicrosecondsPerTransfer);
+
+    private static string Micro(double? value) => value switch
+    {
+        null => "n/a",
+        >= 100 => value.Value.ToString("0", CultureInfo.InvariantCulture),
+        _ => value.Value.ToString("0.0", CultureInfo.InvariantCulture),
+    };
 }

@@ -15,8 +15,19 @@ internal interface ITarget : IAsyncDisposable
     /// <summary>Posts a transfer; null when posted (or replayed), else the refusal's code.</summary>
     Task<string?> PostAsync(Guid id, string source, string destination, decimal amount, CancellationToken cancellationToken);
 
+    /// <summary>How many transfers a caller posts per call: 1, or the batch size of the baseline's batch procedure.</summary>
+    int TransfersPerCall => 1;
+
+    /// <summary>Posts <see cref="TransfersPerCall"/> transfers in one call; per transfer, null when posted (or
+    /// replayed), else the refusal's code.</summary>
+    Task<IReadOnlyList<string?>> PostBatchAsync(IReadOnlyList<TransferToPost> transfers, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{Describe} posts one transfer per call.");
+
     Task<bool> ReadBalanceAsync(string account, CancellationToken cancellationToken);
 }
+
+/// <summary>One transfer of a batch call.</summary>
+internal readonly record struct TransferToPost(Guid Id, string Source, string Destination, decimal Amount);
 
 internal sealed class LibraryTarget : ITarget
 {
@@ -43,7 +54,7 @@ internal sealed class LibraryTarget : ITarget
                 options.ConnectionString = connection;
                 options.RedisConnectionString = Environment.GetEnvironmentVariable("ConnectionStrings__Redis");
                 options.Batching.Enabled = settings.Batching;
-                options.Batching.MaxBatchSize = settings.BatchSize;
+                options.Batching.MaxBatchSize = settings.BatchSizeOrDefault;
                 options.Batching.MaxConcurrentBatches = settings.ConcurrentBatches;
             })
             .BuildServiceProvider();
