@@ -123,7 +123,7 @@ internal static partial class MigrateCommand
             return InvalidConfiguration;
         }
 
-        var target = Describe(string.IsNullOrWhiteSpace(options.MigrationConnectionString) ? options.ConnectionString : options.MigrationConnectionString);
+        var target = LedgerConnection.Describe(options.EffectiveMigrationConnectionString);
         if (mode != Mode.Apply)
         {
             return await ReportAsync(services.GetRequiredService<ILedger>(), target, mode, cancellationToken);
@@ -205,9 +205,6 @@ internal static partial class MigrateCommand
     }
 
     private static bool IsMigration(string scriptName) => scriptName.StartsWith("migrations/", StringComparison.Ordinal);
-
-    /// <summary>Where the migration goes, for the log: server, port, database and user, never the password.</summary>
-    private static string Describe(string connectionString) => LedgerConnection.Describe(connectionString);
 
     [LoggerMessage(5201, LogLevel.Information, "Migrating {Target}")]
     private static partial void LogStarting(ILogger logger, string target);

@@ -21,8 +21,9 @@ public sealed class LedgerOptions
     /// application's user holds no DDL and cannot drop the append-only triggers. It must name the same database.</summary>
     public string? MigrationConnectionString { get; set; }
 
-    /// <summary><see cref="MigrationConnectionString"/>, or <see cref="ConnectionString"/> when that is empty.</summary>
-    internal string EffectiveMigrationConnectionString =>
+    /// <summary>The connection string migrations use: <see cref="MigrationConnectionString"/>, or
+    /// <see cref="ConnectionString"/> when that is empty.</summary>
+    public string EffectiveMigrationConnectionString =>
         string.IsNullOrWhiteSpace(MigrationConnectionString) ? ConnectionString : MigrationConnectionString;
 
     /// <summary>The Redis connection string (StackExchange.Redis syntax; several endpoints for a cluster).

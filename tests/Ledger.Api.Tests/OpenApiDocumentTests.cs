@@ -31,7 +31,7 @@ public sealed class OpenApiDocumentTests(ApiFactory factory) : IClassFixture<Api
     public async Task SwaggerJson_IsTheCommittedDocsOpenApiJson()
     {
         var served = await FetchNormalisedAsync(factory);
-        var file = Path.Combine(FindRepositoryRoot(), "docs", "openapi.json");
+        var file = Path.Combine(Repository.Root, "docs", "openapi.json");
 
         if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
         {
@@ -175,19 +175,6 @@ public sealed class OpenApiDocumentTests(ApiFactory factory) : IClassFixture<Api
         return node.ToJsonString(Indented) + "\n";
     }
 
-    /// <summary>The folder holding Ledger.sln, found by walking up from the test's output folder.</summary>
-    private static string FindRepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Ledger.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Ledger.sln above {AppContext.BaseDirectory}.");
-    }
 
     /// <summary>The first line that differs, for the failure message.</summary>
     private static string FirstDifference(string expected, string actual, string expectedName, string actualName)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ledger.Testing;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
@@ -25,7 +26,7 @@ public sealed class HelmFixture : IDisposable
 
     public HelmFixture()
     {
-        RepoRoot = FindRepoRoot();
+        RepoRoot = Repository.Root;
         Directory.CreateDirectory(_outDir);
         var psi = new ProcessStartInfo("bash")
         {
@@ -96,17 +97,6 @@ public sealed class HelmFixture : IDisposable
         return manifests;
     }
 
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ledger.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Ledger.sln not found above " + AppContext.BaseDirectory);
-    }
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using Ledger.Testing;
 using DbUp.Engine;
 using DbUp.Support;
 using Ledger.Migrations;
@@ -48,7 +49,7 @@ public sealed class LedgerMigratorTests
     [Fact]
     public void LoadEmbeddedScripts_Procedures_CarryTheHashOfTheirFile()
     {
-        var root = FindRepositoryRoot();
+        var root = Repository.Root;
         foreach (var script in LedgerMigrator.LoadEmbeddedScripts().Where(s => s.Name.StartsWith("procedures/", StringComparison.Ordinal)))
         {
             var file = script.Name[..script.Name.IndexOf('@', StringComparison.Ordinal)];
@@ -70,16 +71,6 @@ public sealed class LedgerMigratorTests
             LedgerMigrator.ProcedureJournalName("procedures/p.sql", LedgerMigrator.WithoutCarriageReturns(crlf)));
     }
 
-    private static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Ledger.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Ledger.sln not found above the test binaries.");
-    }
 
     [Fact]
     public void Order_MixedScripts_RunsMigrationsByNameThenProceduresByName()
