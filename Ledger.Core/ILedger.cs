@@ -84,6 +84,49 @@ public interface ILedger
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<LedgerResult<Transfer>> ReverseTransferAsync(ReverseTransferRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Posts a transaction of 2 to 100 legs atomically and exactly once: every balance, every entry and the
+    /// transaction are committed together or not at all, through the same engine (and the same batches) as transfers.
+    /// A repeat with the same id and content returns the original transaction with <see cref="LedgerResult{T}.Replayed"/> set.</summary>
+    /// <param name="request">The transaction.</param>
+    /// <param name="cancellationToken">Cancels the call; once the commit has been sent the outcome stands.</param>
+    /// <returns>The posted transaction (<see cref="LedgerResult{T}.Replayed"/> on a repeat); or refused with
+    /// <see cref="LedgerErrorCode.ValidationFailed"/> (fewer than 2 or more than 100 legs, an account twice, a zero
+    /// amount, legs that do not sum to zero, ...), <see cref="LedgerErrorCode.AccountNotFound"/>,
+    /// <see cref="LedgerErrorCode.CurrencyMismatch"/>, <see cref="LedgerErrorCode.InsufficientFunds"/> or
+    /// <see cref="LedgerErrorCode.BalanceOutOfRange"/> (final for the id), <see cref="LedgerErrorCode.VersionMismatch"/>
+    /// (a leg's <see cref="TransactionLegRequest.ExpectedVersion"/> is stale; not final), <see cref="LedgerErrorCode.IdempotencyConflict"/>,
+    /// or <see cref="LedgerErrorCode.ConcurrencyConflict"/> or <see cref="LedgerErrorCode.Overloaded"/> (nothing was
+    /// decided: send the same request again shortly).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is null.</exception>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed after the retries (see the remarks of
+    /// <see cref="ILedger"/>); the same request with the same id tells the outcome.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the transaction may
+    /// still have been posted, and the same request with the same id tells.</exception>
+    Task<LedgerResult<Transaction>> PostTransactionAsync(PostTransactionRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Reverses a posted transaction (or transfer) once: posts the compensating transaction, every leg negated,
+    /// linked to it. Idempotent by the reversal's id.</summary>
+    /// <param name="request">The reversal.</param>
+    /// <param name="cancellationToken">Cancels the call; once the commit has been sent the outcome stands.</param>
+    /// <returns>The reversal, a transaction whose <see cref="Transaction.ReversalOf"/> is the original; or refused with
+    /// <see cref="LedgerErrorCode.ValidationFailed"/>, <see cref="LedgerErrorCode.TransactionNotFound"/>,
+    /// <see cref="LedgerErrorCode.AlreadyReversed"/>, <see cref="LedgerErrorCode.InsufficientFunds"/> (an account the
+    /// original credited no longer holds the amount), <see cref="LedgerErrorCode.BalanceOutOfRange"/>,
+    /// <see cref="LedgerErrorCode.IdempotencyConflict"/> or <see cref="LedgerErrorCode.ConcurrencyConflict"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is null.</exception>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed after the retries (see the remarks of
+    /// <see cref="ILedger"/>); the same request with the same id tells the outcome.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    Task<LedgerResult<Transaction>> ReverseTransactionAsync(ReverseTransactionRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a posted transaction, transfers included.</summary>
+    /// <param name="transactionId">The transaction id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The transaction; or refused with <see cref="LedgerErrorCode.TransactionNotFound"/>.</returns>
+    /// <exception cref="MySqlConnector.MySqlException">The database failed (see the remarks of <see cref="ILedger"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    Task<LedgerResult<Transaction>> GetTransactionAsync(Guid transactionId, CancellationToken cancellationToken = default);
+
     /// <summary>Changes an account's overdraft limit and records the change, with who and the correlation id, in the
     /// audit log.</summary>
     /// <param name="request">The change.</param>

@@ -47,6 +47,8 @@ public sealed class LedgerError
         LedgerErrorCode.AlreadyReversed => "already_reversed",
         LedgerErrorCode.Overloaded => "overloaded",
         LedgerErrorCode.BalanceOutOfRange => "balance_out_of_range",
+        LedgerErrorCode.VersionMismatch => "version_mismatch",
+        LedgerErrorCode.TransactionNotFound => "transaction_not_found",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown ledger error code."),
     };
 

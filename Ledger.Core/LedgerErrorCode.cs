@@ -39,4 +39,11 @@ public enum LedgerErrorCode
     /// <summary><c>balance_out_of_range</c>: the credit would take the destination balance above the largest the ledger
     /// holds (9,223,372,036,854,775,807 minor units). Like <see cref="InsufficientFunds"/>, final for the transfer id.</summary>
     BalanceOutOfRange = 11,
+
+    /// <summary><c>version_mismatch</c>: a leg's expected version is not the account's version; nothing changed. Read the
+    /// account again and decide anew (the same id may be posted again).</summary>
+    VersionMismatch = 12,
+
+    /// <summary><c>transaction_not_found</c>: no transaction has the requested id.</summary>
+    TransactionNotFound = 14,
 }

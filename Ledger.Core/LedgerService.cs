@@ -278,6 +278,15 @@ internal sealed class LedgerService : ILedger
         return await PostAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
+    public Task<LedgerResult<Transaction>> PostTransactionAsync(PostTransactionRequest request, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The engine arrives in the next commit.");
+
+    public Task<LedgerResult<Transaction>> ReverseTransactionAsync(ReverseTransactionRequest request, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The engine arrives in the next commit.");
+
+    public Task<LedgerResult<Transaction>> GetTransactionAsync(Guid transactionId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The engine arrives in the next commit.");
+
     public async Task<LedgerResult<Account>> SetOverdraftLimitAsync(SetOverdraftLimitRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
