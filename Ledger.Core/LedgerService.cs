@@ -7,13 +7,12 @@ using Ledger.Verification;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
-using Polly;
 using StackExchange.Redis;
 
 namespace Ledger;
 
-/// <summary>The ledger: validates at the edge, posts through the stored procedures with retries, writes the cache
-/// through after every commit, and reads balances from the cache with the database as fallback.</summary>
+/// <summary>The ledger's face: accounts and balances here (balances from the cache with the database as fallback);
+/// posting, of every kind, in <see cref="PostingService"/>; the integrity check and the migrations in their own classes.</summary>
 internal sealed class LedgerService : ILedger
 {
     private readonly LedgerStore _store;
@@ -25,8 +24,7 @@ internal sealed class LedgerService : ILedger
     private readonly LedgerOptions _options;
     private readonly ILogger<LedgerService> _logger;
     private readonly LedgerMetrics _metrics;
-    private readonly ResiliencePipeline _postingPipeline;
-    private readonly TransferBatcher? _batcher;
+    private readonly PostingService _posting;
 
     public LedgerService(
         LedgerStore store,
@@ -37,7 +35,7 @@ internal sealed class LedgerService : ILedger
         TimeProvider timeProvider,
         IOptions<LedgerOptions> options,
         LedgerMetrics metrics,
-        TransferBatcher batcher,
+        PostingService posting,
         ILogger<LedgerService> logger)
     {
         _store = store;
@@ -49,8 +47,7 @@ internal sealed class LedgerService : ILedger
         _options = options.Value;
         _logger = logger;
         _metrics = metrics;
-        _postingPipeline = PostingRetry.Build(_options.Retry, timeProvider, metrics, logger);
-        _batcher = _options.Batching.Enabled ? batcher : null;
+        _posting = posting;
     }
 
     public async Task<LedgerResult<Account>> CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken = default)
@@ -169,123 +166,35 @@ internal sealed class LedgerService : ILedger
         return LedgerResult<Balance>.Success(ToBalance(snapshot, BalanceSource.Database));
     }
 
-    public async Task<LedgerResult<Transfer>> PostTransferAsync(PostTransferRequest request, CancellationToken cancellationToken = default)
+    public Task<LedgerResult<Transfer>> PostTransferAsync(PostTransferRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return await TimedAsync(PostTransferCoreAsync, request, cancellationToken).ConfigureAwait(false);
+        return _posting.PostTransferAsync(request, cancellationToken);
     }
 
-    public async Task<LedgerResult<Transfer>> ReverseTransferAsync(ReverseTransferRequest request, CancellationToken cancellationToken = default)
+    public Task<LedgerResult<Transfer>> ReverseTransferAsync(ReverseTransferRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return await TimedAsync(ReverseTransferCoreAsync, request, cancellationToken).ConfigureAwait(false);
+        return _posting.ReverseTransferAsync(request, cancellationToken);
     }
 
-    /// <summary>Runs one transfer or reversal and records <c>ledger.transfers.post.duration</c> by its outcome
-    /// (failed when it throws).</summary>
-    private async Task<LedgerResult<Transfer>> TimedAsync<TRequest>(
-        Func<TRequest, CancellationToken, Task<LedgerResult<Transfer>>> post, TRequest request, CancellationToken cancellationToken)
+    public Task<LedgerResult<Transfer>> GetTransferAsync(Guid transferId, CancellationToken cancellationToken = default) =>
+        _posting.GetTransferAsync(transferId, cancellationToken);
+
+    public Task<LedgerResult<Transaction>> PostTransactionAsync(PostTransactionRequest request, CancellationToken cancellationToken = default)
     {
-        var started = _time.GetTimestamp();
-        LedgerResult<Transfer>? result = null;
-        try
-        {
-            result = await post(request, cancellationToken).ConfigureAwait(false);
-            return result;
-        }
-        finally
-        {
-            _metrics.PostDuration(_time.GetElapsedTime(started), result);
-        }
+        ArgumentNullException.ThrowIfNull(request);
+        return _posting.PostTransactionAsync(request, cancellationToken);
     }
 
-    private async Task<LedgerResult<Transfer>> PostTransferCoreAsync(PostTransferRequest request, CancellationToken cancellationToken)
+    public Task<LedgerResult<Transaction>> ReverseTransactionAsync(ReverseTransactionRequest request, CancellationToken cancellationToken = default)
     {
-        var now = Now();
-        if (ValidateTransfer(request, now) is { } invalid)
-        {
-            return LedgerResult<Transfer>.Failure(invalid);
-        }
-
-        if (request.Currency is not null &&
-            await _currencies.GetScaleAsync(request.Currency, cancellationToken).ConfigureAwait(false) is null)
-        {
-            var unknown = new Validation();
-            unknown.Add("currency", $"The ledger does not know the currency '{request.Currency}'.");
-            return LedgerResult<Transfer>.Failure(unknown.ToError());
-        }
-
-        var command = new PostTransferCommand(
-            request.Id ?? Guid.CreateVersion7(now),
-            request.SourceAccountId!,
-            request.DestinationAccountId!,
-            request.Amount,
-            request.Currency,
-            request.Timestamp is { } timestamp ? TruncateToMicroseconds(timestamp).UtcDateTime : null,
-            Validation.NormalizeText(request.Reference),
-            ReversalOf: null,
-            request.PostedBy ?? _options.DefaultActor,
-            request.CorrelationId,
-            now.UtcDateTime);
-        return await PostAsync(command, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(request);
+        return _posting.ReverseTransactionAsync(request, cancellationToken);
     }
-
-    private async Task<LedgerResult<Transfer>> ReverseTransferCoreAsync(ReverseTransferRequest request, CancellationToken cancellationToken)
-    {
-        var validation = new Validation();
-        if (request.TransferId == Guid.Empty)
-        {
-            validation.Add("transferId", "The transfer id cannot be the empty UUID.");
-        }
-
-        if (request.Id == Guid.Empty)
-        {
-            validation.Add("id", "The reversal id cannot be the empty UUID.");
-        }
-        else if (request.Id is { Version: Uuids.DerivedVersion } derived && derived != Uuids.ReversalIdOf(request.TransferId))
-        {
-            validation.Add("id", Uuids.ReservedMessage);
-        }
-
-        validation.Text("reference", request.Reference, Validation.MaxReferenceLength);
-        validation.Attribution("postedBy", request.PostedBy, request.CorrelationId);
-        if (!validation.IsValid)
-        {
-            return LedgerResult<Transfer>.Failure(validation.ToError());
-        }
-
-        var original = await _store.GetTransferAsync(request.TransferId, cancellationToken).ConfigureAwait(false);
-        if (original is null)
-        {
-            return LedgerResult<Transfer>.Failure(LedgerErrorCode.TransferNotFound, $"No transfer has the id {request.TransferId}.");
-        }
-
-        // The mirror image of the original: same amount, accounts swapped. Without an id of the caller's the
-        // reversal's id is derived from the original's, so a retry without an id is recognised as the same reversal.
-        var now = Now();
-        var command = new PostTransferCommand(
-            request.Id ?? Uuids.ReversalIdOf(request.TransferId),
-            original.DestinationAccountId,
-            original.SourceAccountId,
-            Amounts.ToMajor(original.Amount, original.Scale),
-            original.Currency,
-            ClientTimestamp: null,
-            Validation.NormalizeText(request.Reference),
-            original.Id,
-            request.PostedBy ?? _options.DefaultActor,
-            request.CorrelationId,
-            now.UtcDateTime);
-        return await PostAsync(command, cancellationToken).ConfigureAwait(false);
-    }
-
-    public Task<LedgerResult<Transaction>> PostTransactionAsync(PostTransactionRequest request, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("The engine arrives in the next commit.");
-
-    public Task<LedgerResult<Transaction>> ReverseTransactionAsync(ReverseTransactionRequest request, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("The engine arrives in the next commit.");
 
     public Task<LedgerResult<Transaction>> GetTransactionAsync(Guid transactionId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("The engine arrives in the next commit.");
+        _posting.GetTransactionAsync(transactionId, cancellationToken);
 
     public async Task<LedgerResult<Account>> SetOverdraftLimitAsync(SetOverdraftLimitRequest request, CancellationToken cancellationToken = default)
     {
@@ -331,122 +240,6 @@ internal sealed class LedgerService : ILedger
 
         Log.OverdraftLimitChanged(_logger, updated.Id, account.OverdraftLimit, updated.OverdraftLimit);
         return LedgerResult<Account>.Success(ToAccount(updated));
-    }
-
-    /// <summary>Posts through the batcher (group commit) or, with batching off, one procedure call with retries;
-    /// either way the cache is written through before the outcome is mapped. Reversals always take the single path:
-    /// they are rare, and their checks (the original exists, is not reversed yet) read transfers one by one.</summary>
-    private async Task<LedgerResult<Transfer>> PostAsync(PostTransferCommand command, CancellationToken cancellationToken)
-    {
-        PostTransferOutcome outcome;
-        if (_batcher is not null && command.ReversalOf is null)
-        {
-            if (_batcher.TryPost(command, cancellationToken) is not { } queued)
-            {
-                return Reject(command.Id, LedgerErrorCode.Overloaded,
-                    "The ledger is taking more posts than it can queue; nothing was queued. Retry with the same id shortly.", replayed: false);
-            }
-
-            outcome = await queued.ConfigureAwait(false);
-        }
-        else
-        {
-            var single = await PostOneAsync(command, cancellationToken).ConfigureAwait(false);
-            if (single is null)
-            {
-                _metrics.ConcurrencyConflict();
-                Log.ConcurrencyConflict(_logger, command.Id, _options.Retry.MaxRetries + 1);
-                return Reject(command.Id, new LedgerError(LedgerErrorCode.ConcurrencyConflict,
-                    "Other writers changed these accounts on every attempt; retry with the same transfer id."), replayed: false);
-            }
-
-            outcome = single;
-            if (outcome.Status == ProcedureStatus.Done)
-            {
-                await _cache.WriteThroughAsync([outcome.Source!.Value, outcome.Destination!.Value], _logger).ConfigureAwait(false);
-            }
-        }
-
-        return MapOutcome(command, outcome);
-    }
-
-    /// <summary>One transfer per procedure call, retried on version conflicts and transient faults; null when
-    /// version conflicts outlasted the retries.</summary>
-    private async Task<PostTransferOutcome?> PostOneAsync(PostTransferCommand command, CancellationToken cancellationToken)
-    {
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(PostingRetry.TransferIdKey, command.Id);
-        try
-        {
-            return await _postingPipeline.ExecuteAsync(
-                static async (context, state) =>
-                {
-                    var attempt = await state.Store.PostTransferAsync(state.Command, context.CancellationToken).ConfigureAwait(false);
-                    return attempt.Status == ProcedureStatus.VersionConflict ? throw new VersionConflictException() : attempt;
-                },
-                context,
-                (Store: _store, Command: command)).ConfigureAwait(false);
-        }
-        catch (VersionConflictException)
-        {
-            return null;
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-    }
-
-    private LedgerResult<Transfer> MapOutcome(PostTransferCommand command, PostTransferOutcome outcome)
-    {
-        var replayed = outcome.Replayed;
-        switch (outcome.Status)
-        {
-            case ProcedureStatus.Done:
-                var posted = ToTransfer(outcome.Transfer!);
-                _metrics.Posted();
-                Log.TransferPosted(_logger, posted.Id, posted.Amount, posted.SourceAccountId, posted.DestinationAccountId);
-                return LedgerResult<Transfer>.Success(posted);
-            case ProcedureStatus.Replayed:
-                Log.TransferReplayed(_logger, command.Id);
-                return LedgerResult<Transfer>.Success(ToTransfer(outcome.Transfer!), replayed: true);
-            case ProcedureStatus.IdempotencyConflict:
-                return Reject(command.Id, LedgerErrorCode.IdempotencyConflict,
-                    $"Transfer id {command.Id} was used before for a request with different content.", replayed: false);
-            case ProcedureStatus.SourceNotFound:
-                return Reject(command.Id, LedgerErrorCode.AccountNotFound, $"The source account '{command.SourceAccountId}' does not exist.", replayed);
-            case ProcedureStatus.DestinationNotFound:
-                return Reject(command.Id, LedgerErrorCode.AccountNotFound, $"The destination account '{command.DestinationAccountId}' does not exist.", replayed);
-            case ProcedureStatus.CurrencyMismatch:
-                return Reject(command.Id, LedgerErrorCode.CurrencyMismatch, command.Currency is null
-                    ? "The source and destination accounts are in different currencies."
-                    : $"The accounts are not both in {command.Currency}.", replayed);
-            case ProcedureStatus.InsufficientFunds:
-                return Reject(command.Id, LedgerErrorCode.InsufficientFunds,
-                    $"The source account '{command.SourceAccountId}' has insufficient funds for this transfer.", replayed);
-            case ProcedureStatus.BalanceOutOfRange:
-                return Reject(command.Id, LedgerErrorCode.BalanceOutOfRange,
-                    $"The destination account '{command.DestinationAccountId}' cannot hold a balance this large.", replayed);
-            case ProcedureStatus.AmountPrecision:
-                var validation = new Validation();
-                validation.Add("amount", "The amount has more fraction digits than the currency allows.");
-                return Reject(command.Id, validation.ToError(), replayed: false);
-            case ProcedureStatus.TransferToReverseNotFound:
-                return Reject(command.Id, LedgerErrorCode.TransferNotFound, $"No transfer has the id {command.ReversalOf}.", replayed: false);
-            case ProcedureStatus.AlreadyReversed:
-                return Reject(command.Id, LedgerErrorCode.AlreadyReversed,
-                    $"Transfer {command.ReversalOf} has been reversed already; a transfer is reversed at most once.", replayed: false);
-            default:
-                throw new InvalidOperationException($"ledger_post_transfer returned the unexpected status {outcome.Status}.");
-        }
-    }
-
-    public async Task<LedgerResult<Transfer>> GetTransferAsync(Guid transferId, CancellationToken cancellationToken = default)
-    {
-        var row = await _store.GetTransferAsync(transferId, cancellationToken).ConfigureAwait(false);
-        return row is null
-            ? LedgerResult<Transfer>.Failure(LedgerErrorCode.TransferNotFound, $"No transfer has the id {transferId}.")
-            : LedgerResult<Transfer>.Success(ToTransfer(row));
     }
 
     public async Task<LedgerResult<EntryPage>> ListEntriesAsync(
@@ -507,47 +300,6 @@ internal sealed class LedgerService : ILedger
     internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>
         new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);
 
-    private LedgerError? ValidateTransfer(PostTransferRequest request, DateTimeOffset now)
-    {
-        var validation = new Validation();
-        if (request.Id == Guid.Empty)
-        {
-            validation.Add("id", "The transfer id cannot be the empty UUID.");
-        }
-        else if (request.Id is { Version: Uuids.DerivedVersion })
-        {
-            validation.Add("id", Uuids.ReservedMessage);
-        }
-
-        validation.AccountId("sourceAccountId", request.SourceAccountId);
-        validation.AccountId("destinationAccountId", request.DestinationAccountId);
-        if (request.SourceAccountId is not null && string.Equals(request.SourceAccountId, request.DestinationAccountId, StringComparison.Ordinal))
-        {
-            validation.Add("destinationAccountId", "The destination account must differ from the source account.");
-        }
-
-        if (Amounts.CheckTransferAmount(request.Amount) is { } amountError)
-        {
-            validation.Add("amount", amountError);
-        }
-
-        validation.Currency("currency", request.Currency, required: false);
-        validation.Text("reference", request.Reference, Validation.MaxReferenceLength);
-        validation.Attribution("postedBy", request.PostedBy, request.CorrelationId);
-        // Compared as stored: both sides truncated to microseconds.
-        if (request.Timestamp is { } timestamp && TruncateToMicroseconds(timestamp) > now + _options.MaxClockSkew)
-        {
-            validation.Add("timestamp", $"The timestamp is more than {_options.MaxClockSkew} (hh:mm:ss) in the future.");
-        }
-
-        if (request.Timestamp is { } early && early.UtcDateTime.Year < 1970)
-        {
-            validation.Add("timestamp", "The timestamp is before 1970.");
-        }
-
-        return validation.IsValid ? null : validation.ToError();
-    }
-
     private DateTimeOffset Now() => TruncateToMicroseconds(_time.GetUtcNow());
 
     /// <summary>The refusal of an overdraft limit above its currency's cap (<see cref="OverdraftOptions"/>), or null.</summary>
@@ -563,16 +315,6 @@ internal sealed class LedgerService : ILedger
         validation.Add("overdraftLimit", string.Create(CultureInfo.InvariantCulture,
             $"The overdraft limit is at most {maximum} {currency} (Ledger:Overdraft)."));
         return validation.ToError();
-    }
-
-    private LedgerResult<Transfer> Reject(Guid transferId, LedgerErrorCode code, string message, bool replayed) =>
-        Reject(transferId, new LedgerError(code, message), replayed);
-
-    private LedgerResult<Transfer> Reject(Guid transferId, LedgerError error, bool replayed)
-    {
-        _metrics.Rejected(error.CodeName);
-        Log.TransferRejected(_logger, transferId, error.CodeName, replayed);
-        return LedgerResult<Transfer>.Failure(error, replayed);
     }
 
     private static LedgerResult<T>? InvalidAccountId<T>(string accountId)
@@ -596,16 +338,4 @@ internal sealed class LedgerService : ILedger
 
     private static Balance ToBalance(BalanceSnapshot snapshot, BalanceSource source) => new(
         snapshot.AccountId, new Money(snapshot.Balance, snapshot.Currency, snapshot.Scale), snapshot.Version, source);
-
-    private static Transfer ToTransfer(TransferRow row) => new(
-        row.Id,
-        row.SourceAccountId,
-        row.DestinationAccountId,
-        new Money(row.Amount, row.Currency, row.Scale),
-        new DateTimeOffset(row.ClientTimestamp ?? row.PostedAt),
-        new DateTimeOffset(row.PostedAt),
-        row.PostedBy,
-        row.CorrelationId,
-        row.Reference,
-        row.ReversalOf);
 }

@@ -85,8 +85,10 @@ public static class LedgerServiceCollectionExtensions
         services.TryAddSingleton(provider => new LedgerVerifier(
             provider.GetRequiredService<VerifierDataSource>().DataSource, provider.GetRequiredService<IBalanceCache>(),
             provider.GetRequiredService<ILogger<LedgerVerifier>>()));
-        services.TryAddSingleton(provider => new BatchStore(provider.GetRequiredService<MySqlDataSource>()));
-        services.TryAddSingleton<TransferBatcher>();
+        services.TryAddSingleton(provider => new PostingStore(provider.GetRequiredService<MySqlDataSource>()));
+        services.TryAddSingleton<PostingRunner>();
+        services.TryAddSingleton<TransactionBatcher>();
+        services.TryAddSingleton<PostingService>();
         services.TryAddSingleton<ILedger, LedgerService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MigrateOnStartupService>());
         // After the migrations (hosted services start in order); it does nothing when Ledger:Outbox:SweeperEnabled is false.

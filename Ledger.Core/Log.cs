@@ -7,20 +7,20 @@ internal static partial class Log
 {
     // A posting is recorded in the database with who, when and the correlation id; one log line per transfer at
     // Information would be thousands of lines a second under load, so postings and replays log at Debug.
-    [LoggerMessage(1001, LogLevel.Debug, "Transfer {TransferId} posted: {Amount} from {SourceAccountId} to {DestinationAccountId}")]
-    public static partial void TransferPosted(ILogger logger, Guid transferId, Money amount, string sourceAccountId, string destinationAccountId);
+    [LoggerMessage(1001, LogLevel.Debug, "Transaction {TransactionId} posted: {LegCount} legs in {Currency}")]
+    public static partial void TransactionPosted(ILogger logger, Guid transactionId, int legCount, string currency);
 
-    [LoggerMessage(1002, LogLevel.Debug, "Transfer {TransferId} replayed: the id was posted before with the same content")]
-    public static partial void TransferReplayed(ILogger logger, Guid transferId);
+    [LoggerMessage(1002, LogLevel.Debug, "Transaction {TransactionId} replayed: the id was posted before with the same content")]
+    public static partial void TransactionReplayed(ILogger logger, Guid transactionId);
 
-    [LoggerMessage(1003, LogLevel.Information, "Transfer {TransferId} rejected: {Code} (replayed: {Replayed})")]
-    public static partial void TransferRejected(ILogger logger, Guid transferId, string code, bool replayed);
+    [LoggerMessage(1003, LogLevel.Information, "Transaction {TransactionId} rejected: {Code} (replayed: {Replayed})")]
+    public static partial void TransactionRejected(ILogger logger, Guid transactionId, string code, bool replayed);
 
-    [LoggerMessage(1004, LogLevel.Debug, "Transfer {TransferId}: attempt {Attempt} met {Reason}; retrying in {Delay}")]
-    public static partial void PostingRetry(ILogger logger, Guid transferId, int attempt, string reason, TimeSpan delay);
+    [LoggerMessage(1004, LogLevel.Debug, "A batch of {Count} transactions: attempt {Attempt} met {Reason}; retrying in {Delay}")]
+    public static partial void PostingRetry(ILogger logger, int count, int attempt, string reason, TimeSpan delay);
 
-    [LoggerMessage(1005, LogLevel.Warning, "Transfer {TransferId}: gave up after {Attempts} attempts that all met version conflicts")]
-    public static partial void ConcurrencyConflict(ILogger logger, Guid transferId, int attempts);
+    [LoggerMessage(1005, LogLevel.Warning, "Transaction {TransactionId}: gave up after {Attempts} attempts that all met version conflicts")]
+    public static partial void ConcurrencyConflict(ILogger logger, Guid transactionId, int attempts);
 
     [LoggerMessage(1006, LogLevel.Information, "Account {AccountId} created in {Currency}")]
     public static partial void AccountCreated(ILogger logger, string accountId, string currency);

@@ -218,9 +218,9 @@ internal sealed class LedgerMigrator
         RunGroupOrder = runGroupOrder,
     };
 
-    /// <summary><c>procedures/ledger_post_transfer.sql@</c> and the first 16 hex digits of the SHA-256 of the file's
+    /// <summary><c>procedures/ledger_post_transactions.sql@</c> and the first 16 hex digits of the SHA-256 of the file's
     /// bytes without carriage returns (<see cref="WithoutCarriageReturns"/>): what
-    /// <c>tr -d '\r' &lt; db/procedures/ledger_post_transfer.sql | sha256sum | cut -c1-16</c> prints.</summary>
+    /// <c>tr -d '\r' &lt; db/procedures/ledger_post_transactions.sql | sha256sum | cut -c1-16</c> prints.</summary>
     internal static string ProcedureJournalName(string name, ReadOnlySpan<byte> content) =>
         string.Concat(name, "@", Convert.ToHexStringLower(SHA256.HashData(content))[..16]);
 

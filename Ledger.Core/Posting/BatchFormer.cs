@@ -1,18 +1,17 @@
 using System.Threading.Channels;
-using Ledger.Storage;
 
 namespace Ledger.Posting;
 
 /// <summary>
-/// Forms the batches of the workers of <see cref="TransferBatcher"/> from one queue. A batch takes, in order, the
-/// transfers held back earlier and then queued ones, except those that touch an account of a batch in flight, whose id
+/// Forms the batches of the workers of <see cref="TransactionBatcher"/> from one queue. A batch takes, in order, the
+/// transactions held back earlier and then queued ones, except those that touch an account of a batch in flight, whose id
 /// is in the batch already, or that come once the batch is full; those are held back (at most one batch's worth) for a
 /// later batch. Concurrent batches thus touch different accounts and do not wait for each other's locks in the
-/// database (which would still serialize them correctly if they did). A transfer held back reserves its accounts for
-/// the rest of the batch being formed, so transfers on one account keep their order and none waits for ever behind
+/// database (which would still serialize them correctly if they did). A transaction held back reserves its accounts for
+/// the rest of the batch being formed, so transactions on one account keep their order and none waits for ever behind
 /// newer ones.
 /// </summary>
-internal sealed class BatchFormer<T>(int maxBatchSize, Func<T, PostTransferCommand> transferOf)
+internal sealed class BatchFormer<T>(int maxBatchSize, Func<T, PostingCommand> commandOf)
 {
     private readonly Lock _gate = new();
     private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
@@ -43,7 +42,7 @@ internal sealed class BatchFormer<T>(int maxBatchSize, Func<T, PostTransferComma
         }
     }
 
-    public Batch Start() => new(maxBatchSize, transferOf);
+    public Batch Start() => new(maxBatchSize, commandOf);
 
     /// <summary>Adds what may go into <paramref name="batch"/> now, and marks its accounts busy.</summary>
     public void Fill(Batch batch, ChannelReader<T> reader)
@@ -89,14 +88,12 @@ internal sealed class BatchFormer<T>(int maxBatchSize, Func<T, PostTransferComma
 
     private void Hold(T item)
     {
-        var transfer = transferOf(item);
         _held.Enqueue(item);
-        _reserved.Add(transfer.SourceAccountId);
-        _reserved.Add(transfer.DestinationAccountId);
+        _reserved.UnionWith(commandOf(item).Keys);
     }
 
-    /// <summary>One batch being formed: its items, ids and accounts.</summary>
-    public sealed class Batch(int capacity, Func<T, PostTransferCommand> transferOf)
+    /// <summary>One batch being formed: its items, ids and accounts (<see cref="PostingCommand.Keys"/>).</summary>
+    public sealed class Batch(int capacity, Func<T, PostingCommand> commandOf)
     {
         private readonly HashSet<Guid> _ids = [];
 
@@ -110,16 +107,14 @@ internal sealed class BatchFormer<T>(int maxBatchSize, Func<T, PostTransferComma
         /// id once per batch; posted later, it is answered as a replay), or it touches an unavailable account.</summary>
         public bool TryAdd(T item, HashSet<string> unavailable)
         {
-            var transfer = transferOf(item);
-            if (IsFull || _ids.Contains(transfer.Id) ||
-                unavailable.Contains(transfer.SourceAccountId) || unavailable.Contains(transfer.DestinationAccountId))
+            var command = commandOf(item);
+            if (IsFull || _ids.Contains(command.Id) || command.Keys.Any(unavailable.Contains))
             {
                 return false;
             }
 
-            _ids.Add(transfer.Id);
-            Accounts.Add(transfer.SourceAccountId);
-            Accounts.Add(transfer.DestinationAccountId);
+            _ids.Add(command.Id);
+            Accounts.UnionWith(command.Keys);
             Items.Add(item);
             return true;
         }

@@ -5,7 +5,8 @@ using Polly.Retry;
 
 namespace Ledger.Posting;
 
-/// <summary>Another writer changed an account between an attempt's read and its guarded update.</summary>
+/// <summary>A version guard failed on every attempt: another writer changed an account the batch held locked (which
+/// the locks make impossible short of a writer outside the ledger); the transactions answer <c>concurrency_conflict</c>.</summary>
 internal sealed class VersionConflictException : Exception
 {
     public VersionConflictException()
@@ -14,26 +15,26 @@ internal sealed class VersionConflictException : Exception
     }
 }
 
-/// <summary>The one retry policy of posting, single or batched: exponential backoff with jitter, at most
+/// <summary>The one retry policy of posting (<see cref="PostingRunner"/>): exponential backoff with jitter, at most
 /// <see cref="RetryOptions.MaxRetries"/> retries, only for what another attempt can cure.</summary>
 internal static class PostingRetry
 {
     /// <summary>The procedure's signal that a version guard failed while a batch held its locks.</summary>
-    public const int BatchGuardFailed = 50107;
+    public const int GuardFailed = 50107;
 
-    public static readonly ResiliencePropertyKey<Guid> TransferIdKey = new("ledger.transfer-id");
+    /// <summary>How many transactions the attempt carries, for the retry's log line.</summary>
+    public static readonly ResiliencePropertyKey<int> CountKey = new("ledger.batch-size");
 
-    /// <summary>Version conflicts; a database that is unavailable for now (<see cref="DatabaseFaults.IsUnavailable"/>:
+    /// <summary>A database that is unavailable for now (<see cref="DatabaseFaults.IsUnavailable"/>:
     /// a refused or dropped connection, a deadlock, a lock-wait time-out; the ids make a second attempt safe even
     /// when a COMMIT's outcome was lost); a duplicate id inserted at the same moment by another post of the same
     /// transfer (the next attempt replays it); a procedure missing for the instant a deployment re-creates it; a
-    /// batch whose guard failed.</summary>
+    /// batch whose version guard failed.</summary>
     public static bool IsRetryable(Exception exception) => exception switch
     {
-        VersionConflictException => true,
         _ when DatabaseFaults.IsUnavailable(exception) => true,
         MySqlException mysql => mysql.ErrorCode is MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.StoredProcedureDoesNotExist ||
-                                mysql.Number == BatchGuardFailed,
+                                mysql.Number == GuardFailed,
         _ => false,
     };
 
@@ -54,7 +55,7 @@ internal static class PostingRetry
                 {
                     var reason = ReasonOf(args.Outcome.Exception);
                     metrics.Retry(reason);
-                    Log.PostingRetry(logger, args.Context.Properties.GetValue(TransferIdKey, Guid.Empty), args.AttemptNumber + 1,
+                    Log.PostingRetry(logger, args.Context.Properties.GetValue(CountKey, 0), args.AttemptNumber + 1,
                         reason, args.RetryDelay);
                     return default;
                 },
@@ -66,7 +67,7 @@ internal static class PostingRetry
 
     private static string ReasonOf(Exception? exception) => exception switch
     {
-        VersionConflictException => "version_conflict",
+        MySqlException { Number: GuardFailed } => "version_conflict",
         MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry } => "duplicate_id",
         MySqlException { ErrorCode: MySqlErrorCode.StoredProcedureDoesNotExist } => "procedure_missing",
         _ => "transient",

@@ -8,10 +8,6 @@ namespace Ledger.Storage;
 /// Every method makes exactly one attempt; retrying is the caller's decision.</summary>
 internal sealed class LedgerStore(MySqlDataSource dataSource)
 {
-    private const string PostTransferSql =
-        "CALL ledger_post_transfer(@id, @source, @destination, @amount, @currency, @client_timestamp, @reference, " +
-        "@reversal_of, @posted_by, @correlation_id, @posted_at)";
-
     private const string SetOverdraftLimitSql =
         "CALL ledger_set_overdraft_limit(@id, @overdraft_limit, @actor, @correlation_id, @now)";
 
@@ -20,10 +16,6 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
 
     private const string AccountColumns =
         "a.id, a.currency, c.minor_units, a.balance, a.overdraft_limit, a.version, a.created_at";
-
-    private const string TransferColumns =
-        "t.id, t.source_account_id, t.destination_account_id, t.amount, t.currency, c.minor_units, t.client_timestamp, " +
-        "t.posted_at, t.posted_by, t.correlation_id, t.reference, t.reversal_of";
 
     public MySqlDataSource DataSource => dataSource;
 
@@ -40,21 +32,6 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
                 return new CreateAccountOutcome(status, status == ProcedureStatus.Done ? ReadAccount(reader) : null);
             },
             outcome => outcome.Status == ProcedureStatus.Done,
-            cancellationToken);
-
-    /// <summary>One attempt at posting: a transaction around one procedure call. A version conflict may follow the
-    /// first balance update, so it is rolled back; every other outcome is committed: a posting, a refusal recorded
-    /// under its id, or nothing written at all.</summary>
-    public Task<PostTransferOutcome> PostTransferAsync(PostTransferCommand transfer, CancellationToken cancellationToken) =>
-        CallAsync(
-            PostTransferSql,
-            [("@id", ToBytes(transfer.Id)), ("@source", transfer.SourceAccountId),
-             ("@destination", transfer.DestinationAccountId), ("@amount", transfer.Amount), ("@currency", transfer.Currency),
-             ("@client_timestamp", transfer.ClientTimestamp), ("@reference", transfer.Reference),
-             ("@reversal_of", transfer.ReversalOf is { } reversalOf ? ToBytes(reversalOf) : null),
-             ("@posted_by", transfer.PostedBy), ("@correlation_id", transfer.CorrelationId), ("@posted_at", transfer.PostedAt)],
-            reader => ReadPostOutcome(reader, transfer),
-            outcome => outcome.Status != ProcedureStatus.VersionConflict,
             cancellationToken);
 
     public Task<AccountRow?> SetOverdraftLimitAsync(
@@ -75,17 +52,6 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
         command.Parameters.AddWithValue("@id", accountId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadAccount(reader) : null;
-    }
-
-    public async Task<TransferRow?> GetTransferAsync(Guid transferId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new MySqlCommand(
-            $"SELECT {TransferColumns} FROM transfers t JOIN currencies c ON c.code = t.currency WHERE t.id = @id",
-            connection);
-        command.Parameters.AddWithValue("@id", ToBytes(transferId));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadTransfer(reader) : null;
     }
 
     /// <summary>Entries of one account with a version below <paramref name="beforeVersion"/>, newest first: a range of
@@ -138,7 +104,7 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
 
     internal static DateTime AsUtc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
 
-    private static Guid FromBytes(DbDataReader reader, int ordinal)
+    internal static Guid FromBytes(DbDataReader reader, int ordinal)
     {
         var bytes = (byte[])reader.GetValue(ordinal);
         return bytes.Length == 16
@@ -146,34 +112,8 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
             : throw new InvalidOperationException($"A stored id has {bytes.Length} bytes, not 16.");
     }
 
-    /// <summary>The outcome of one transfer from a row of ledger_post_transfer or ledger_post_transfers (both name
-    /// their columns alike): the transfer's columns for status 0 and 1, and the new balances for status 0.</summary>
-    internal static PostTransferOutcome ReadPostOutcome(DbDataReader reader, PostTransferCommand transfer)
-    {
-        var status = (ProcedureStatus)GetInt32(reader, "status");
-        var replayed = GetInt32(reader, "replayed") == 1;
-        return status switch
-        {
-            ProcedureStatus.Done => new PostTransferOutcome(
-                status,
-                replayed,
-                ReadTransfer(reader),
-                ReadSnapshot(reader, transfer.SourceAccountId, "source"),
-                ReadSnapshot(reader, transfer.DestinationAccountId, "destination")),
-            ProcedureStatus.Replayed => new PostTransferOutcome(status, replayed, ReadTransfer(reader)),
-            _ => new PostTransferOutcome(status, replayed, null),
-        };
-    }
-
     internal static int GetInt32(DbDataReader reader, string column) =>
         Convert.ToInt32(reader.GetValue(reader.GetOrdinal(column)), System.Globalization.CultureInfo.InvariantCulture);
-
-    private static BalanceSnapshot ReadSnapshot(DbDataReader reader, string accountId, string side) => new(
-        accountId,
-        reader.GetInt64(reader.GetOrdinal(side + "_balance")),
-        reader.GetInt64(reader.GetOrdinal(side + "_version")),
-        reader.GetString(reader.GetOrdinal("currency")),
-        GetInt32(reader, "minor_units"));
 
     /// <summary>One procedure call that answers one row, inside a READ COMMITTED transaction that is committed when
     /// <paramref name="commit"/> says so about the row's outcome and rolled back otherwise.</summary>
@@ -226,25 +166,4 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
         reader.GetInt64(reader.GetOrdinal("overdraft_limit")),
         reader.GetInt64(reader.GetOrdinal("version")),
         AsUtc(reader.GetDateTime(reader.GetOrdinal("created_at"))));
-
-    internal static TransferRow ReadTransfer(DbDataReader reader)
-    {
-        var clientTimestamp = reader.GetOrdinal("client_timestamp");
-        var correlationId = reader.GetOrdinal("correlation_id");
-        var reference = reader.GetOrdinal("reference");
-        var reversalOf = reader.GetOrdinal("reversal_of");
-        return new TransferRow(
-            FromBytes(reader, reader.GetOrdinal("id")),
-            reader.GetString(reader.GetOrdinal("source_account_id")),
-            reader.GetString(reader.GetOrdinal("destination_account_id")),
-            reader.GetInt64(reader.GetOrdinal("amount")),
-            reader.GetString(reader.GetOrdinal("currency")),
-            GetInt32(reader, "minor_units"),
-            reader.IsDBNull(clientTimestamp) ? null : AsUtc(reader.GetDateTime(clientTimestamp)),
-            AsUtc(reader.GetDateTime(reader.GetOrdinal("posted_at"))),
-            reader.GetString(reader.GetOrdinal("posted_by")),
-            reader.IsDBNull(correlationId) ? null : reader.GetString(correlationId),
-            reader.IsDBNull(reference) ? null : reader.GetString(reference),
-            reader.IsDBNull(reversalOf) ? null : FromBytes(reader, reversalOf));
-    }
 }

@@ -286,7 +286,7 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
         Assert.Equal(composed, (await ApiFactory.ReadJsonAsync(posted)).GetProperty("reference").GetString());
         Assert.True(replayed.StatusCode == HttpStatusCode.OK, await ApiFactory.DescribeAsync(replayed));
         Assert.Equal(composed, await ApiCalls.ScalarAsync<string>(factory.ConnectionString,
-            "SELECT reference FROM transfers WHERE id = @id", ("@id", scene.TransferId.ToByteArray(bigEndian: true))));
+            "SELECT reference FROM ledger_transfers WHERE id = @id", ("@id", scene.TransferId.ToByteArray(bigEndian: true))));
         Assert.Equal((90m, 2L), await factory.GetBalanceAsync(scene.Source));
     }
 

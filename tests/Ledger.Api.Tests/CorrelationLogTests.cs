@@ -45,7 +45,7 @@ public sealed class CorrelationLogTests
 
         // The transfer row, read directly and through the API.
         var stored = await ApiCalls.ScalarAsync<string>(connectionString,
-            "SELECT correlation_id FROM transfers WHERE id = @id", ("@id", transferId.ToByteArray(bigEndian: true)));
+            "SELECT correlation_id FROM ledger_transfers WHERE id = @id", ("@id", transferId.ToByteArray(bigEndian: true)));
         Assert.Equal(correlationId, stored);
         using var read = await client.GetAsync(new Uri($"/v1/transfers/{transferId}", UriKind.Relative));
         Assert.True(read.StatusCode == HttpStatusCode.OK, await ApiFactory.DescribeAsync(read));

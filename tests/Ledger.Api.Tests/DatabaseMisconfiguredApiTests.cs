@@ -12,10 +12,11 @@ public sealed class DatabaseMisconfiguredApiTests
     private const int MisconfiguredEvent = 5003;
 
     [Theory]
-    [InlineData(true, "ledger_post_transfers")]
-    [InlineData(false, "ledger_post_transfer")]
-    public async Task PostTransfer_PostingProcedureMissing_Is500DatabaseMisconfiguredLoggedWithTheServersWords(bool batching, string procedure)
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PostTransfer_PostingProcedureMissing_Is500DatabaseMisconfiguredLoggedWithTheServersWords(bool batching)
     {
+        const string procedure = "ledger_post_transactions";
         var servers = await TestServers.GetAsync();
         var database = await TestDatabase.GetAsync($"ledger_api_misconf_{(batching ? "b" : "s")}");
         Assert.False(string.IsNullOrEmpty(servers.MySqlApp), $"{TestServers.MySqlAppVariable} is not set. {TestServers.HowToStart}");

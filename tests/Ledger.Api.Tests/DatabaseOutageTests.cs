@@ -224,7 +224,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         var rows = new Dictionary<Guid, (int Count, decimal Amount)>();
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new MySqlCommand("SELECT id, COUNT(*), MIN(amount) FROM transfers GROUP BY id", connection);
+        await using var command = new MySqlCommand("SELECT id, COUNT(*), MIN(amount) FROM ledger_transfers GROUP BY id", connection);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {

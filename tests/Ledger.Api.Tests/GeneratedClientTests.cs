@@ -45,7 +45,7 @@ public sealed class GeneratedClientTests
             // And the ledger itself, in minor units.
             var id = Guid.Parse(seen["transfer_id"]);
             Assert.Equal(AmountInCents, await ApiCalls.ScalarAsync<long>(api.ConnectionString,
-                "SELECT amount FROM transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
+                "SELECT amount FROM ledger_transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
             Assert.Equal(AmountInCents, await ApiCalls.ScalarAsync<long>(api.ConnectionString,
                 "SELECT balance FROM accounts WHERE id = @id", ("@id", $"{prefix}-dst")));
         }

@@ -55,7 +55,7 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
 
         var procedures = await QueryNamesAsync(
             "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'PROCEDURE'");
-        foreach (var procedure in new[] { "ledger_create_account", "ledger_post_transfer", "ledger_post_transfers", "ledger_apply_transfer", "ledger_set_overdraft_limit" })
+        foreach (var procedure in new[] { "ledger_create_account", "ledger_post_transactions", "ledger_set_overdraft_limit" })
         {
             Assert.Contains(procedure, procedures);
         }
@@ -74,7 +74,7 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
         var list = await RunMigrateAsync(connectionString: string.Empty, _migratorConnectionString, "--list");
         Assert.True(list.ExitCode == 0, list.Output);
         Assert.Contains("applied  migrations/0001_create_currencies.sql", list.Output, StringComparison.Ordinal);
-        Assert.Contains("applied  procedures/ledger_post_transfers.sql@", list.Output, StringComparison.Ordinal);
+        Assert.Contains("applied  procedures/ledger_post_transactions.sql@", list.Output, StringComparison.Ordinal);
 
         var second = await RunMigrateAsync(_connectionString);
         Assert.True(second.ExitCode == 0, $"the second migrate exited with {second.ExitCode}:\n{second.Output}");

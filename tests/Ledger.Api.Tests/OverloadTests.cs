@@ -76,7 +76,7 @@ public sealed class OverloadTests(ApiFactory factory) : IClassFixture<ApiFactory
         var body = await ApiFactory.ReadJsonAsync(response);
         Assert.True(body.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String, description);
         Assert.Equal(0L, await ApiCalls.ScalarAsync<long>(host.ConnectionString,
-            "SELECT COUNT(*) FROM transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
+            "SELECT COUNT(*) FROM ledger_transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
     }
 
     private async Task AssertBurstAsync(Dictionary<string, string?> settings)
@@ -167,7 +167,7 @@ public sealed class OverloadTests(ApiFactory factory) : IClassFixture<ApiFactory
         }
 
         Assert.Equal(created.Count, await ApiCalls.ScalarAsync<long>(factory.ConnectionString,
-            "SELECT COUNT(*) FROM transfers WHERE destination_account_id = @account", ("@account", destination)));
+            "SELECT COUNT(*) FROM ledger_transfers WHERE destination_account_id = @account", ("@account", destination)));
         var (balance, _) = await factory.GetBalanceAsync(destination);
         Assert.Equal(created.Count, balance);
     }

@@ -71,7 +71,7 @@ public sealed class ReferenceModelApiTests(ApiFactory factory) : IClassFixture<A
         foreach (var id in posted)
         {
             await using var command = new MySqlCommand(
-                "SELECT source_account_id, destination_account_id, amount FROM transfers WHERE id = @id", connection);
+                "SELECT source_account_id, destination_account_id, amount FROM ledger_transfers WHERE id = @id", connection);
             command.Parameters.AddWithValue("@id", id.ToByteArray(bigEndian: true));
             await using var reader = await command.ExecuteReaderAsync();
             Assert.True(await reader.ReadAsync(), workload.Fail($"posted transfer {id} is not stored"));
@@ -82,7 +82,7 @@ public sealed class ReferenceModelApiTests(ApiFactory factory) : IClassFixture<A
 
         foreach (var id in refused)
         {
-            var count = await ScalarAsync(connection, "SELECT COUNT(*) FROM transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
+            var count = await ScalarAsync(connection, "SELECT COUNT(*) FROM ledger_transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
             Assert.True(count == 0, workload.Fail($"refused transfer {id} is stored"));
         }
 

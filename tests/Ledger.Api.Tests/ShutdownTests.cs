@@ -200,7 +200,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         var stored = new Dictionary<Guid, long>();
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new MySqlCommand("SELECT id, amount FROM transfers WHERE source_account_id = @source", connection);
+        await using var command = new MySqlCommand("SELECT id, amount FROM ledger_transfers WHERE source_account_id = @source", connection);
         command.Parameters.AddWithValue("@source", source);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

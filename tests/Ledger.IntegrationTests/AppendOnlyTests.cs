@@ -6,8 +6,8 @@ public sealed class AppendOnlyTests(LedgerFixture fixture) : IClassFixture<Ledge
 {
     public static TheoryData<string> Tampering => new()
     {
-        "UPDATE transfers SET amount = amount + 1 WHERE destination_account_id = @account",
-        "DELETE FROM transfers WHERE destination_account_id = @account",
+        "UPDATE transactions SET reference = 'changed' WHERE id IN (SELECT transfer_id FROM entries WHERE account_id = @account)",
+        "DELETE FROM transactions WHERE id IN (SELECT transfer_id FROM entries WHERE account_id = @account)",
         "UPDATE entries SET amount = 0 WHERE account_id = @account",
         "DELETE FROM entries WHERE account_id = @account",
         "UPDATE audit_log SET actor = 'someone else' WHERE entity_id = @account",

@@ -52,7 +52,7 @@ public sealed class AtomicityTests(SchemaChangingLedgerFixture fixture) : IClass
 
         Assert.Equal(before, await SnapshotAsync(source, destination));
         Assert.Equal(0L, await fixture.ScalarAsync<long>(
-            "SELECT COUNT(*) FROM transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
+            "SELECT COUNT(*) FROM ledger_transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
         Assert.Equal(0L, await fixture.ScalarAsync<long>(
             "SELECT COUNT(*) FROM entries WHERE transfer_id = @id", ("@id", id.ToByteArray(bigEndian: true))));
 
@@ -128,7 +128,7 @@ public sealed class AtomicityTests(SchemaChangingLedgerFixture fixture) : IClass
         Source = await fixture.AccountStateAsync(source),
         Destination = await fixture.AccountStateAsync(destination),
         Transfers = await fixture.ScalarAsync<long>(
-            "SELECT COUNT(*) FROM transfers WHERE source_account_id IN (@a, @b) OR destination_account_id IN (@a, @b)",
+            "SELECT COUNT(*) FROM ledger_transfers WHERE source_account_id IN (@a, @b) OR destination_account_id IN (@a, @b)",
             ("@a", source), ("@b", destination)),
         Outbox = await fixture.ScalarAsync<long>(
             "SELECT COUNT(*) FROM outbox WHERE account_id IN (@a, @b)", ("@a", source), ("@b", destination)),

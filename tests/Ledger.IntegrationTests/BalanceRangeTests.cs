@@ -1,3 +1,4 @@
+using Ledger.Posting;
 using Ledger.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
@@ -37,7 +38,7 @@ public sealed class BalanceRangeTests(LedgerFixture fixture) : IClassFixture<Led
         Assert.True(fits.IsSuccess, fits.ToString());
         Assert.Equal((9 * LargestMinor + 10_000_000, 10L, 10L), await fixture.AccountStateAsync(destination));
         Assert.Equal((-10_000_000L, 1L, 1L), await fixture.AccountStateAsync(source));
-        Assert.Equal(14L, await fixture.ScalarAsync<long>("SELECT status FROM transfer_rejections WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
+        Assert.Equal(14L, await fixture.ScalarAsync<long>("SELECT status FROM transaction_rejections WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
         Assert.True((await fixture.Ledger.VerifyAsync()).Ok);
     }
 
@@ -53,7 +54,7 @@ public sealed class BalanceRangeTests(LedgerFixture fixture) : IClassFixture<Led
         var other = await OpenAsync(ledger, 0m, "range-other");
         Assert.True((await PostAsync(ledger, Guid.CreateVersion7(), funder, source, Largest)).IsSuccess);
         await using var provider = fixture.CreateServices();
-        var store = new BatchStore(provider.GetRequiredService<MySqlDataSource>());
+        var store = new PostingStore(provider.GetRequiredService<MySqlDataSource>());
         var now = new DateTime(2026, 12, 3, 12, 0, 0, DateTimeKind.Utc);
 
         // The source holds exactly one transfer's worth: the first overflows the destination, the second needs it.
@@ -103,6 +104,6 @@ public sealed class BalanceRangeTests(LedgerFixture fixture) : IClassFixture<Led
             Id = id, SourceAccountId = source, DestinationAccountId = destination, Amount = amount,
         });
 
-    private static PostTransferCommand Command(string source, string destination, decimal amount) =>
-        new(Guid.CreateVersion7(), source, destination, amount, null, null, null, null, "range-test", null, DateTime.UnixEpoch);
+    private static PostingCommand Command(string source, string destination, decimal amount) =>
+        new(Guid.CreateVersion7(), [new LegCommand(source, -amount), new LegCommand(destination, amount)], null, null, null, null, "range-test", null);
 }

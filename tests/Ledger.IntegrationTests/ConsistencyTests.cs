@@ -76,13 +76,13 @@ public sealed class ConsistencyTests(LedgerFixture fixture) : IClassFixture<Ledg
         var postings = expected.Keys.ToDictionary(k => k, _ => 0L, StringComparer.Ordinal);
         foreach (var id in posted)
         {
-            var count = await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
+            var count = await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM ledger_transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
             Assert.True(count == 1, workload.Fail($"posted transfer {id} is stored {count} times"));
         }
 
         foreach (var id in refused)
         {
-            var count = await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
+            var count = await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM ledger_transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
             Assert.True(count == 0, workload.Fail($"refused transfer {id} is stored"));
         }
 

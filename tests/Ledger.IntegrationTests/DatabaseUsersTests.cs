@@ -33,7 +33,7 @@ public sealed class DatabaseUsersTests : IAsyncLifetime
         "TRUNCATE TABLE transfers",
         "ALTER TABLE accounts ADD COLUMN stolen INT",
         "DROP TABLE audit_log",
-        "DROP PROCEDURE ledger_post_transfers",
+        "DROP PROCEDURE ledger_post_transactions",
         "CREATE PROCEDURE ledger_steal() SELECT 1",
         "CREATE TABLE stolen (id INT)",
         "INSERT INTO ledger_schema_journal (script_name, applied_at) VALUES ('migrations/9999_x.sql', NOW())",
@@ -199,7 +199,7 @@ public sealed class DatabaseUsersTests : IAsyncLifetime
         "(SELECT GROUP_CONCAT(CONCAT(TABLE_NAME, '.', COLUMN_NAME) ORDER BY TABLE_NAME, ORDINAL_POSITION) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()), " +
         "(SELECT GROUP_CONCAT(TRIGGER_NAME ORDER BY TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()), " +
         "(SELECT GROUP_CONCAT(CONCAT(ROUTINE_NAME, ':', LENGTH(ROUTINE_DEFINITION)) ORDER BY ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()), " +
-        "(SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM transfers), (SELECT COALESCE(SUM(balance), 0) FROM accounts), " +
+        "(SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM transactions), (SELECT COALESCE(SUM(balance), 0) FROM accounts), " +
         "(SELECT COUNT(*) FROM outbox WHERE published_at IS NULL), (SELECT COUNT(*) FROM ledger_schema_journal), " +
         "(SELECT GROUP_CONCAT(id) FROM ledger_instance))");
 

@@ -27,7 +27,7 @@ public sealed class MigrationTests(LedgerFixture fixture) : IClassFixture<Ledger
 
         Assert.Equal(string.Join(',', expected.Order(StringComparer.Ordinal)), journaled);
         Assert.Contains("migrations/0001_create_currencies.sql", expected);
-        Assert.Contains(expected, n => n.StartsWith("procedures/ledger_post_transfer.sql@", StringComparison.Ordinal));
+        Assert.Contains(expected, n => n.StartsWith("procedures/ledger_post_transactions.sql@", StringComparison.Ordinal));
     }
 
     [Fact]

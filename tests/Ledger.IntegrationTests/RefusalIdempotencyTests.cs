@@ -80,9 +80,9 @@ public sealed class RefusalIdempotencyTests(LedgerFixture fixture) : IClassFixtu
         })).Error?.Code);
 
         var update = await Assert.ThrowsAsync<MySqlConnector.MySqlException>(() => fixture.ExecuteAsync(
-            "UPDATE transfer_rejections SET status = 0 WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
+            "UPDATE transaction_rejections SET status = 0 WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
         var delete = await Assert.ThrowsAsync<MySqlConnector.MySqlException>(() => fixture.ExecuteAsync(
-            "DELETE FROM transfer_rejections WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
+            "DELETE FROM transaction_rejections WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))));
 
         Assert.Equal(50100, update.Number);
         Assert.Equal(50100, delete.Number);

@@ -37,7 +37,7 @@ public sealed class TransferPostingTests(LedgerFixture fixture) : IClassFixture<
             "SELECT balance_after FROM entries WHERE transfer_id = @id AND account_id = @a",
             ("@id", id.ToByteArray(bigEndian: true)), ("@a", source)));
         Assert.Equal("alice-service|corr-1|rent", await fixture.ScalarAsync<string>(
-            "SELECT CONCAT(posted_by, '|', correlation_id, '|', reference) FROM transfers WHERE id = @id",
+            "SELECT CONCAT(posted_by, '|', correlation_id, '|', reference) FROM ledger_transfers WHERE id = @id",
             ("@id", id.ToByteArray(bigEndian: true))));
         Assert.Equal(2L, await fixture.ScalarAsync<long>(
             "SELECT COUNT(*) FROM outbox WHERE account_id IN (@a, @b) AND version = 1 + (account_id = @a)",
@@ -253,7 +253,7 @@ public sealed class TransferPostingTests(LedgerFixture fixture) : IClassFixture<
 
         Assert.True(result.IsSuccess, result.ToString());
         Assert.Equal(reference, (await Ledger.GetTransferAsync(result.Value.Id)).Value?.Reference);
-        Assert.True(await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM transfers") > 0);
+        Assert.True(await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM transactions") > 0);
     }
 
     [Fact]

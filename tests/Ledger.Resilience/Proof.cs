@@ -123,7 +123,7 @@ internal static class Proof
         var rows = new Dictionary<Guid, (string, string, long)>();
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = new MySqlCommand("SELECT id, source_account_id, destination_account_id, amount FROM transfers", connection);
+        await using var command = new MySqlCommand("SELECT id, source_account_id, destination_account_id, amount FROM ledger_transfers", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var bytes = new byte[16];
         while (await reader.ReadAsync(cancellationToken))

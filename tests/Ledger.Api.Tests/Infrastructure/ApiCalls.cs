@@ -108,5 +108,5 @@ public static class ApiCalls
 
     /// <summary>How many transfers reverse <paramref name="transferId"/> (0 or 1), read directly.</summary>
     public static Task<long> CountReversalsAsync(string connectionString, Guid transferId) =>
-        ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM transfers WHERE reversal_of = @id", ("@id", transferId.ToByteArray(bigEndian: true)));
+        ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM transactions WHERE reversal_of = @id", ("@id", transferId.ToByteArray(bigEndian: true)));
 }

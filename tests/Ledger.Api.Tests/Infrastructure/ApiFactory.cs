@@ -148,7 +148,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await using var connection = new MySqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using var command = new MySqlCommand("SELECT COUNT(*) FROM transfers WHERE id = @id", connection);
+        await using var command = new MySqlCommand("SELECT COUNT(*) FROM ledger_transfers WHERE id = @id", connection);
         command.Parameters.AddWithValue("@id", transferId.ToByteArray(bigEndian: true));
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }

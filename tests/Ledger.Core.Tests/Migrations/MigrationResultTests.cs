@@ -29,7 +29,7 @@ public sealed class MigrationResultTests
     [Fact]
     public void ObsoleteConstructor_KeepsWhatItWasGiven()
     {
-        IReadOnlyList<string> scripts = ["procedures/ledger_post_transfer.sql@0123456789abcdef"];
+        IReadOnlyList<string> scripts = ["procedures/ledger_post_transactions.sql@0123456789abcdef"];
 #pragma warning disable LEDGER0001 // binary compatibility of the three-argument constructor
         var result = new MigrationResult(Successful: true, ScriptsApplied: scripts, Error: null);
 

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Ledger.Posting;
-using Ledger.Storage;
 
 namespace Ledger.Core.Tests.Posting;
 
@@ -106,10 +105,10 @@ public sealed class BatchFormerTests
         Assert.Equal(2, queue.Reader.Count);
     }
 
-    private static (BatchFormer<PostTransferCommand> Former, Channel<PostTransferCommand> Queue) Create(int maxBatchSize) =>
-        (new BatchFormer<PostTransferCommand>(maxBatchSize, t => t), Channel.CreateUnbounded<PostTransferCommand>());
+    private static (BatchFormer<PostingCommand> Former, Channel<PostingCommand> Queue) Create(int maxBatchSize) =>
+        (new BatchFormer<PostingCommand>(maxBatchSize, t => t), Channel.CreateUnbounded<PostingCommand>());
 
-    private static void Enqueue(Channel<PostTransferCommand> queue, params PostTransferCommand[] transfers)
+    private static void Enqueue(Channel<PostingCommand> queue, params PostingCommand[] transfers)
     {
         foreach (var transfer in transfers)
         {
@@ -117,6 +116,6 @@ public sealed class BatchFormerTests
         }
     }
 
-    private static PostTransferCommand T(string source, string destination) =>
-        new(Guid.CreateVersion7(), source, destination, 1m, null, null, null, null, "test", null, DateTime.UnixEpoch);
+    private static PostingCommand T(string source, string destination) =>
+        new(Guid.CreateVersion7(), [new LegCommand(source, -1m), new LegCommand(destination, 1m)], null, null, null, null, "test", null);
 }

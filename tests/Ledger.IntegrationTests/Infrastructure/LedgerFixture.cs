@@ -206,3 +206,13 @@ public sealed class OutboxLedgerFixture : LedgerFixture
     {
     }
 }
+
+/// <summary>The database of <see cref="GuardFailureTests"/>, whose posting procedure is replaced by one that always
+/// fails its version guard.</summary>
+public sealed class GuardFailureLedgerFixture : LedgerFixture
+{
+    public GuardFailureLedgerFixture()
+        : base("ledger_it_guard")
+    {
+    }
+}
