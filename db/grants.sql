@@ -5,8 +5,9 @@
 -- ledger_migrator owns the schema. It applies db/migrations and db/procedures (the `migrate` command, the Helm chart's
 -- migration Job, ConnectionStrings:LedgerMigrator), so it is the DEFINER of the procedures and triggers, and they run
 -- with its rights: the posting procedures need its UPDATE on accounts, DELETE on outbox and CREATE TEMPORARY TABLES.
+-- CREATE VIEW and SHOW VIEW (since migration 0016) make the ledger_transfers view.
 GRANT SELECT, INSERT, UPDATE, DELETE, EXECUTE, CREATE, ALTER, DROP, INDEX, REFERENCES, TRIGGER,
-      CREATE ROUTINE, ALTER ROUTINE, CREATE TEMPORARY TABLES
+      CREATE ROUTINE, ALTER ROUTINE, CREATE TEMPORARY TABLES, CREATE VIEW, SHOW VIEW
    ON `ledger`.* TO 'ledger_migrator'@'%';
 
 -- ledger_app is the API's and the library's user (ConnectionStrings:Ledger). It reads, and it changes data only by

@@ -18,6 +18,8 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.AlreadyReversed, "already_reversed" },
         { LedgerErrorCode.Overloaded, "overloaded" },
         { LedgerErrorCode.BalanceOutOfRange, "balance_out_of_range" },
+        { LedgerErrorCode.VersionMismatch, "version_mismatch" },
+        { LedgerErrorCode.TransactionNotFound, "transaction_not_found" },
     };
 
     public static TheoryData<LedgerErrorCode, int> CodeNumbers => new()
@@ -33,6 +35,8 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.AlreadyReversed, 9 },
         { LedgerErrorCode.Overloaded, 10 },
         { LedgerErrorCode.BalanceOutOfRange, 11 },
+        { LedgerErrorCode.VersionMismatch, 12 },
+        { LedgerErrorCode.TransactionNotFound, 14 },
     };
 
     [Theory]
@@ -83,7 +87,7 @@ public sealed partial class LedgerErrorTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(12)]
+    [InlineData(15)]
     [InlineData(-1)]
     [InlineData(int.MaxValue)]
     public void ToCodeName_UnknownValue_ThrowsArgumentOutOfRange(int value)

@@ -23,13 +23,13 @@ public sealed class PostingRetryTests : IDisposable
         var result = await pipeline.ExecuteAsync(_ =>
         {
             attempts++;
-            return attempts <= 3 ? throw new VersionConflictException() : ValueTask.FromResult("posted");
+            return attempts <= 3 ? throw new TimeoutException() : ValueTask.FromResult("posted");
         }, CancellationToken.None);
 
         Assert.Equal("posted", result);
         Assert.Equal(4, attempts);
         Assert.Equal([1, 2, 3], Retries(log).Select(r => r.Attempt));
-        Assert.All(Retries(log), r => Assert.Equal("version_conflict", r.Reason));
+        Assert.All(Retries(log), r => Assert.Equal("transient", r.Reason));
     }
 
     [Fact]
@@ -39,10 +39,10 @@ public sealed class PostingRetryTests : IDisposable
         var pipeline = Build(new RetryOptions { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1) }, log);
         var attempts = 0;
 
-        await Assert.ThrowsAsync<VersionConflictException>(async () => await pipeline.ExecuteAsync<int>(_ =>
+        await Assert.ThrowsAsync<TimeoutException>(async () => await pipeline.ExecuteAsync<int>(_ =>
         {
             attempts++;
-            throw new VersionConflictException();
+            throw new TimeoutException();
         }, CancellationToken.None));
 
         Assert.Equal(4, attempts);
@@ -73,10 +73,10 @@ public sealed class PostingRetryTests : IDisposable
         var pipeline = Build(new RetryOptions { MaxRetries = 0 }, log);
         var attempts = 0;
 
-        await Assert.ThrowsAsync<VersionConflictException>(async () => await pipeline.ExecuteAsync<int>(_ =>
+        await Assert.ThrowsAsync<TimeoutException>(async () => await pipeline.ExecuteAsync<int>(_ =>
         {
             attempts++;
-            throw new VersionConflictException();
+            throw new TimeoutException();
         }, CancellationToken.None));
 
         Assert.Equal(1, attempts);
@@ -96,7 +96,7 @@ public sealed class PostingRetryTests : IDisposable
             await pipeline.ExecuteAsync(_ =>
             {
                 attempts++;
-                return attempts <= 3 ? throw new VersionConflictException() : ValueTask.FromResult(0);
+                return attempts <= 3 ? throw new TimeoutException() : ValueTask.FromResult(0);
             }, CancellationToken.None);
         }
 
