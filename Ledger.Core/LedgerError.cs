@@ -47,6 +47,7 @@ public sealed class LedgerError
         LedgerErrorCode.AlreadyReversed => "already_reversed",
         LedgerErrorCode.Overloaded => "overloaded",
         LedgerErrorCode.BalanceOutOfRange => "balance_out_of_range",
+        LedgerErrorCode.PreconditionFailed => "precondition_failed",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown ledger error code."),
     };
 

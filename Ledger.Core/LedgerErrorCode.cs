@@ -39,4 +39,9 @@ public enum LedgerErrorCode
     /// <summary><c>balance_out_of_range</c>: the credit would take the destination balance above the largest the ledger
     /// holds (9,223,372,036,854,775,807 minor units). Like <see cref="InsufficientFunds"/>, final for the transfer id.</summary>
     BalanceOutOfRange = 11,
+
+    /// <summary><c>precondition_failed</c>: the request was conditional on the account's version (for example
+    /// <see cref="SetOverdraftLimitRequest.ExpectedVersion"/>) and the account is at another one now; nothing changed.
+    /// Read the account again and decide afresh.</summary>
+    PreconditionFailed = 13,
 }

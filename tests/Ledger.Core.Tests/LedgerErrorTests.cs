@@ -18,6 +18,7 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.AlreadyReversed, "already_reversed" },
         { LedgerErrorCode.Overloaded, "overloaded" },
         { LedgerErrorCode.BalanceOutOfRange, "balance_out_of_range" },
+        { LedgerErrorCode.PreconditionFailed, "precondition_failed" },
     };
 
     public static TheoryData<LedgerErrorCode, int> CodeNumbers => new()
@@ -33,6 +34,7 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.AlreadyReversed, 9 },
         { LedgerErrorCode.Overloaded, 10 },
         { LedgerErrorCode.BalanceOutOfRange, 11 },
+        { LedgerErrorCode.PreconditionFailed, 13 },
     };
 
     [Theory]
