@@ -132,7 +132,9 @@ public interface ILedger
     /// <param name="request">The change.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The account with its new limit; or refused with <see cref="LedgerErrorCode.ValidationFailed"/> (a
-    /// limit that is negative, too precise or above its currency's cap) or <see cref="LedgerErrorCode.AccountNotFound"/>.</returns>
+    /// limit that is negative, too precise or above its currency's cap, or a negative expected version),
+    /// <see cref="LedgerErrorCode.AccountNotFound"/>, or <see cref="LedgerErrorCode.PreconditionFailed"/> (the account
+    /// is no longer at <see cref="SetOverdraftLimitRequest.ExpectedVersion"/>; nothing changed).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="request"/> is null.</exception>
     /// <exception cref="MySqlConnector.MySqlException">The database failed (see the remarks of <see cref="ILedger"/>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>

@@ -49,6 +49,7 @@ public sealed class LedgerError
         LedgerErrorCode.BalanceOutOfRange => "balance_out_of_range",
         LedgerErrorCode.VersionMismatch => "version_mismatch",
         LedgerErrorCode.TransactionNotFound => "transaction_not_found",
+        LedgerErrorCode.PreconditionFailed => "precondition_failed",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown ledger error code."),
     };
 

@@ -44,6 +44,11 @@ public enum LedgerErrorCode
     /// account again and decide anew (the same id may be posted again).</summary>
     VersionMismatch = 12,
 
+    /// <summary><c>precondition_failed</c>: the request was conditional on the account's version (for example
+    /// <see cref="SetOverdraftLimitRequest.ExpectedVersion"/>) and the account is at another one now; nothing changed.
+    /// Read the account again and decide afresh.</summary>
+    PreconditionFailed = 13,
+
     /// <summary><c>transaction_not_found</c>: no transaction has the requested id.</summary>
     TransactionNotFound = 14,
 }

@@ -207,6 +207,11 @@ internal sealed class LedgerService : ILedger
             validation.Add("overdraftLimit", "The overdraft limit cannot be negative.");
         }
 
+        if (request.ExpectedVersion < 0)
+        {
+            validation.Add("expectedVersion", "A version is zero or more.");
+        }
+
         if (!validation.IsValid)
         {
             return LedgerResult<Account>.Failure(validation.ToError());
@@ -230,9 +235,18 @@ internal sealed class LedgerService : ILedger
             return LedgerResult<Account>.Failure(tooHigh);
         }
 
-        var updated = await _store.SetOverdraftLimitAsync(
-            account.Id, limit, request.Actor ?? _options.DefaultActor, request.CorrelationId, Now().UtcDateTime,
-            cancellationToken).ConfigureAwait(false);
+        // The expected version is checked by the procedure under the row lock, not against the row read above, so a
+        // posting between that read and the change cannot slip through.
+        var (status, updated) = await _store.SetOverdraftLimitAsync(
+            account.Id, limit, request.ExpectedVersion, request.Actor ?? _options.DefaultActor, request.CorrelationId,
+            Now().UtcDateTime, cancellationToken).ConfigureAwait(false);
+        if (status == ProcedureStatus.VersionStale)
+        {
+            return LedgerResult<Account>.Failure(new LedgerError(LedgerErrorCode.PreconditionFailed,
+                $"Account '{request.AccountId}' is at version {updated!.Version}, not {request.ExpectedVersion}; nothing " +
+                "changed. Read it again and decide afresh."));
+        }
+
         if (updated is null)
         {
             return AccountNotFound<Account>(request.AccountId!);

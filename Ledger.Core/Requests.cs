@@ -86,4 +86,11 @@ public sealed record SetOverdraftLimitRequest
 
     /// <summary>The correlation id of the calling request, recorded in the audit log.</summary>
     public string? CorrelationId { get; init; }
+
+    /// <summary>When set, the change applies only if the account's <see cref="Account.Version"/> is still this one;
+    /// otherwise it is refused with <see cref="LedgerErrorCode.PreconditionFailed"/> and nothing changes (no audit row
+    /// either). The check and the change happen together under the account's row lock, so a posting that moves the
+    /// version in between cannot slip through. The version moves with every posting to the account, not with a change
+    /// of the limit. Zero or more; null (the default) changes the limit whatever the version.</summary>
+    public long? ExpectedVersion { get; init; }
 }

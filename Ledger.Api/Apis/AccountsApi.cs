@@ -5,6 +5,7 @@ using Ledger.Api.Contracts;
 using Ledger.Api.Infrastructure;
 using Ledger.Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Ledger.Api.Apis;
 
@@ -17,6 +18,11 @@ internal static class AccountsApi
     private const string BalanceSourceCache = "cache";
     private const string BalanceSourceDatabase = "database";
     private const string AccountIdDescription = "The account id: 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'.";
+    private const string ETagDescription = "The account's version as a strong entity tag: the version in decimal between double quotes.";
+    private const string IfMatchDescription =
+        "Change the account only while it is at this version: the ETag of GET /v1/accounts/{id}, for example \"7\" " +
+        "(a list matches when any of its tags does; a weak tag, W/\"7\", never does), else 412 precondition_failed. " +
+        "* or no If-Match: whatever the version.";
 
     public static RouteGroupBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
     {
@@ -34,16 +40,23 @@ internal static class AccountsApi
         group.MapGet("/{id}", GetAccountAsync)
             .WithName("GetAccount")
             .WithSummary("Read an account")
+            .WithDescription("The ETag header is the account's version as a strong entity tag (\"7\"); send it back as " +
+                             "If-Match to change the account only while it is at that version.")
             .RequireAuthorization(Roles.Reader)
-            .Refuses(LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountNotFound);
+            .Refuses(LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountNotFound)
+            .WithResponseHeader(VersionTags.ETagHeader, ETagDescription, null, StatusCodes.Status200OK);
 
         group.MapPatch("/{id}", UpdateAccountAsync)
             .WithName("UpdateAccount")
             .WithSummary("Change an account's overdraft limit")
             .WithDescription("Sets the overdraft limit (major units, zero or more). The change is written to the audit " +
-                             "log with the key's name and the correlation id. Needs the admin role.")
+                             "log with the key's name and the correlation id. Needs the admin role. With If-Match (the " +
+                             "ETag of GET /v1/accounts/{id}) the change applies only while the account is at that " +
+                             "version, else 412 precondition_failed and nothing changes; the version moves with every " +
+                             "posting to the account, not with a change of the limit.")
             .RequireAuthorization(Roles.Admin)
-            .Refuses(LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountNotFound);
+            .Refuses(LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountNotFound, LedgerErrorCode.PreconditionFailed)
+            .WithResponseHeader(VersionTags.ETagHeader, ETagDescription, null, StatusCodes.Status200OK);
 
         group.MapGet("/{id}/balance", GetBalanceAsync)
             .WithName("GetBalance")
@@ -100,15 +113,57 @@ internal static class AccountsApi
         [Description(AccountIdDescription)] string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
     {
         var result = await ledger.GetAccountAsync(id, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(AccountResponse.From(result.Value)) : Problems.From(result.Error, context);
+        if (!result.IsSuccess)
+        {
+            return Problems.From(result.Error, context);
+        }
+
+        context.Response.Headers.ETag = VersionTags.Format(result.Value.Version);
+        return TypedResults.Ok(AccountResponse.From(result.Value));
     }
 
     private static async Task<Results<Ok<AccountResponse>, ProblemHttpResult>> UpdateAccountAsync(
-        [Description(AccountIdDescription)] string id, UpdateAccountBody? body, ILedger ledger, HttpContext context, CancellationToken cancellationToken)
+        [Description(AccountIdDescription)] string id,
+        [FromHeader(Name = VersionTags.IfMatchHeader), Description(IfMatchDescription)] string? ifMatch,
+        UpdateAccountBody? body,
+        ILedger ledger,
+        HttpContext context,
+        CancellationToken cancellationToken)
     {
+        if (!VersionTags.TryParseIfMatch(ifMatch, out var versions))
+        {
+            return Problems.Validation(context, VersionTags.IfMatchHeader,
+                "If-Match is * or a list of entity tags, such as \"7\": the ETag of GET /v1/accounts/{id}.");
+        }
+
         if (body?.OverdraftLimit is not { } overdraftLimit)
         {
             return Problems.Validation(context, "overdraftLimit", "The overdraft limit is required.");
+        }
+
+        long? expectedVersion = null;
+        if (versions is [var only])
+        {
+            expectedVersion = only;
+        }
+        else if (versions is not null)
+        {
+            // No tag that can match (weak ones never do), or several that might: the account's version picks the one
+            // to check under the lock. An unknown account is 404 whatever If-Match says (RFC 9110, section 13.2.1).
+            var current = await ledger.GetAccountAsync(id, cancellationToken);
+            if (!current.IsSuccess)
+            {
+                return Problems.From(current.Error, context);
+            }
+
+            if (!versions.Contains(current.Value.Version))
+            {
+                return Problems.From(new LedgerError(LedgerErrorCode.PreconditionFailed,
+                    $"Account '{id}' is at version {current.Value.Version}, which If-Match does not name; nothing changed. " +
+                    "Read it again and decide afresh."), context);
+            }
+
+            expectedVersion = current.Value.Version;
         }
 
         var result = await ledger.SetOverdraftLimitAsync(
@@ -118,9 +173,16 @@ internal static class AccountsApi
                 OverdraftLimit = overdraftLimit,
                 Actor = context.User.Identity?.Name,
                 CorrelationId = CorrelationId.Get(context),
+                ExpectedVersion = expectedVersion,
             },
             cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(AccountResponse.From(result.Value)) : Problems.From(result.Error, context);
+        if (!result.IsSuccess)
+        {
+            return Problems.From(result.Error, context);
+        }
+
+        context.Response.Headers.ETag = VersionTags.Format(result.Value.Version);
+        return TypedResults.Ok(AccountResponse.From(result.Value));
     }
 
     private static async Task<Results<Ok<BalanceResponse>, ProblemHttpResult>> GetBalanceAsync(

@@ -42,6 +42,7 @@ internal static class Problems
         LedgerErrorCode.AccountExists => StatusCodes.Status409Conflict,
         LedgerErrorCode.AlreadyReversed => StatusCodes.Status409Conflict,
         LedgerErrorCode.Overloaded => StatusCodes.Status503ServiceUnavailable,
+        LedgerErrorCode.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -98,6 +99,7 @@ internal static class Problems
         (LedgerError.ToCodeName(LedgerErrorCode.AccountExists), "The account exists already."),
         (LedgerError.ToCodeName(LedgerErrorCode.AlreadyReversed), "The transfer has been reversed already."),
         (LedgerError.ToCodeName(LedgerErrorCode.Overloaded), "The ledger is overloaded; retry shortly."),
+        (LedgerError.ToCodeName(LedgerErrorCode.PreconditionFailed), "The account has changed since it was read."),
         (DatabaseUnavailable, "The database is unavailable."),
         (KeyLimits.TooManyFailedAuthentications, "Too many failed authentications."),
         (Unauthorized, "An API key is required."),

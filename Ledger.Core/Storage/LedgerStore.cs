@@ -9,7 +9,7 @@ namespace Ledger.Storage;
 internal sealed class LedgerStore(MySqlDataSource dataSource)
 {
     private const string SetOverdraftLimitSql =
-        "CALL ledger_set_overdraft_limit(@id, @overdraft_limit, @actor, @correlation_id, @now)";
+        "CALL ledger_set_overdraft_limit_v2(@id, @overdraft_limit, @expected_version, @actor, @correlation_id, @now)";
 
     private const string CreateAccountSql =
         "CALL ledger_create_account(@id, @currency, @overdraft_limit, @actor, @correlation_id, @now)";
@@ -34,13 +34,22 @@ internal sealed class LedgerStore(MySqlDataSource dataSource)
             outcome => outcome.Status == ProcedureStatus.Done,
             cancellationToken);
 
-    public Task<AccountRow?> SetOverdraftLimitAsync(
-        string id, long overdraftLimit, string actor, string? correlationId, DateTime now, CancellationToken cancellationToken) =>
+    /// <summary>Status <see cref="ProcedureStatus.Done"/> with the changed account, status 3 (no such account)
+    /// without one, or <see cref="ProcedureStatus.VersionStale"/> with the account as it is (not at
+    /// <paramref name="expectedVersion"/>; nothing written).</summary>
+    public Task<(ProcedureStatus Status, AccountRow? Account)> SetOverdraftLimitAsync(
+        string id, long overdraftLimit, long? expectedVersion, string actor, string? correlationId, DateTime now,
+        CancellationToken cancellationToken) =>
         CallAsync(
             SetOverdraftLimitSql,
-            [("@id", id), ("@overdraft_limit", overdraftLimit), ("@actor", actor), ("@correlation_id", correlationId), ("@now", now)],
-            reader => (ProcedureStatus)GetInt32(reader, "status") == ProcedureStatus.Done ? ReadAccount(reader) : null,
-            account => account is not null,
+            [("@id", id), ("@overdraft_limit", overdraftLimit), ("@expected_version", expectedVersion), ("@actor", actor),
+             ("@correlation_id", correlationId), ("@now", now)],
+            reader =>
+            {
+                var status = (ProcedureStatus)GetInt32(reader, "status");
+                return (Status: status, Account: status is ProcedureStatus.Done or ProcedureStatus.VersionStale ? ReadAccount(reader) : null);
+            },
+            outcome => outcome.Status == ProcedureStatus.Done,
             cancellationToken);
 
     public async Task<AccountRow?> GetAccountAsync(string accountId, CancellationToken cancellationToken)

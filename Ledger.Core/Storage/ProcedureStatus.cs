@@ -19,4 +19,7 @@ internal enum ProcedureStatus
     AlreadyReversed = 12,
     BalanceOutOfRange = 14,
     VersionMismatch = 15,
+
+    /// <summary>ledger_set_overdraft_limit_v2: the account is not at the expected version; nothing was written.</summary>
+    VersionStale = 16,
 }

@@ -1,3 +1,6 @@
+-- Kept for application versions before ledger_set_overdraft_limit_v2, which call it during a rolling update; nothing
+-- in this version calls it (LedgerStore calls ledger_set_overdraft_limit_v2, which adds p_expected_version). Drop it
+-- in a release after every deployment runs a version that calls _v2 only.
 -- Sets an account's overdraft limit (minor units, zero or more) and writes 'account.overdraft_limit_changed' to
 -- audit_log with the old and new limits. The balance and version do not change: a limit below the current overdraft
 -- is allowed and only stops further debits. Returns one row: status 0 with the account's columns, or 3 (no such

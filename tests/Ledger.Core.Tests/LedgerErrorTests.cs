@@ -20,6 +20,7 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.BalanceOutOfRange, "balance_out_of_range" },
         { LedgerErrorCode.VersionMismatch, "version_mismatch" },
         { LedgerErrorCode.TransactionNotFound, "transaction_not_found" },
+        { LedgerErrorCode.PreconditionFailed, "precondition_failed" },
     };
 
     public static TheoryData<LedgerErrorCode, int> CodeNumbers => new()
@@ -37,6 +38,7 @@ public sealed partial class LedgerErrorTests
         { LedgerErrorCode.BalanceOutOfRange, 11 },
         { LedgerErrorCode.VersionMismatch, 12 },
         { LedgerErrorCode.TransactionNotFound, 14 },
+        { LedgerErrorCode.PreconditionFailed, 13 },
     };
 
     [Theory]

@@ -102,6 +102,65 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
         Assert.Equal((300L, 2L, 2L), await fixture.AccountStateAsync(destination));
     }
 
+    /// <summary>A conditional limit change meets a posting that holds the account: the change waits for the row lock and
+    /// checks the version it finds then, not the one it read before. When the posting commits (the version moves) the
+    /// change is refused and writes nothing; when it rolls back the change applies. A check made before taking the lock
+    /// would have let the change through in both cases.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SetOverdraftLimit_APostingHoldsTheAccountWhileTheChangeWaits_ChecksTheVersionUnderTheLock(bool postingCommits)
+    {
+        var account = await fixture.CreateFundedAccountAsync(100m, label: "limit-race");
+        var other = await fixture.CreateAccountAsync(label: "limit-race-other");
+        var read = await fixture.Ledger.GetAccountAsync(account);
+        Assert.Equal(1L, read.Value!.Version);
+
+        await using var writer = new MySqlConnection(fixture.ConnectionString);
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
+        await using (var call = new MySqlCommand(
+            "CALL ledger_post_transfer(@id, @s, @d, 1.00, NULL, NULL, NULL, NULL, 'other-writer', NULL, UTC_TIMESTAMP(6))",
+            writer, transaction))
+        {
+            call.Parameters.AddWithValue("@id", Guid.CreateVersion7().ToByteArray(bigEndian: true));
+            call.Parameters.AddWithValue("@s", account);
+            call.Parameters.AddWithValue("@d", other);
+            Assert.Equal(0L, Convert.ToInt64(await call.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var change = fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest
+        {
+            AccountId = account, OverdraftLimit = 50m, ExpectedVersion = read.Value.Version,
+        });
+        await WaitUntilSomeoneWaitsOnAsync(await CurrentTransactionAsync(writer, transaction), change);
+        if (postingCommits)
+        {
+            await transaction.CommitAsync();
+        }
+        else
+        {
+            await transaction.RollbackAsync();
+        }
+
+        var result = await change;
+        var audited = await fixture.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM audit_log WHERE entity_id = @a AND action = 'account.overdraft_limit_changed'", ("@a", account));
+        var limit = await fixture.ScalarAsync<long>("SELECT overdraft_limit FROM accounts WHERE id = @a", ("@a", account));
+        if (postingCommits)
+        {
+            Assert.Equal(LedgerErrorCode.PreconditionFailed, result.Error?.Code);
+            Assert.Equal((0L, 0L), (limit, audited));
+            Assert.Equal((9900L, 2L, 2L), await fixture.AccountStateAsync(account));
+        }
+        else
+        {
+            Assert.True(result.IsSuccess, result.ToString());
+            Assert.Equal((5000L, 1L), (limit, audited));
+            Assert.Equal((10000L, 1L, 1L), await fixture.AccountStateAsync(account));
+        }
+    }
+
     /// <summary>Posts <paramref name="count"/> transfers of 1.00 between <paramref name="a"/> and <paramref name="b"/>,
     /// half each way, all at once, alternating writers.</summary>
     private static async Task<(PostTransferRequest Request, LedgerResult<Transfer> Result)[]> CollideAsync(

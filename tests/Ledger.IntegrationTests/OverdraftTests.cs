@@ -85,6 +85,87 @@ public sealed class OverdraftTests(LedgerFixture fixture) : IClassFixture<Ledger
         Assert.Equal(LedgerErrorCode.AccountNotFound, result.Error?.Code);
     }
 
+    [Fact]
+    public async Task SetOverdraftLimit_ExpectedVersionIsTheCurrentOne_IsAppliedAndAudited()
+    {
+        var account = await fixture.CreateFundedAccountAsync(10m);
+        var read = await fixture.Ledger.GetAccountAsync(account);
+
+        var changed = await fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest
+        {
+            AccountId = account, OverdraftLimit = 20m, ExpectedVersion = read.Value!.Version,
+        });
+
+        Assert.True(changed.IsSuccess, changed.ToString());
+        Assert.Equal(2000, changed.Value.OverdraftLimit.MinorUnits);
+        Assert.Equal(1, changed.Value.Version);
+        Assert.Equal(1L, await CountAuditRowsAsync(account));
+    }
+
+    [Fact]
+    public async Task SetOverdraftLimit_ExpectedVersionStale_IsPreconditionFailedAndChangesNothing()
+    {
+        var account = await fixture.CreateFundedAccountAsync(10m);
+        var other = await fixture.CreateAccountAsync();
+        var read = await fixture.Ledger.GetAccountAsync(account);
+        Assert.True((await Post(account, other, 1m)).IsSuccess);
+
+        var stale = await fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest
+        {
+            AccountId = account, OverdraftLimit = 20m, ExpectedVersion = read.Value!.Version,
+        });
+
+        Assert.Equal(LedgerErrorCode.PreconditionFailed, stale.Error?.Code);
+        Assert.Equal("precondition_failed", stale.Error!.CodeName);
+        Assert.Contains("version 2, not 1", stale.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, (await fixture.Ledger.GetAccountAsync(account)).Value!.OverdraftLimit.MinorUnits);
+        Assert.Equal((900L, 2L, 2L), await fixture.AccountStateAsync(account));
+        Assert.Equal(0L, await CountAuditRowsAsync(account));
+    }
+
+    /// <summary>The version counts the account's entries (the verifier holds it to them), so changing the limit does
+    /// not move it: a second change conditional on the same version applies too. The condition guards a decision about
+    /// the account's balance against postings, not one limit change against another.</summary>
+    [Fact]
+    public async Task SetOverdraftLimit_TwoChangesExpectingTheSameVersion_BothApplyBecauseALimitChangeKeepsTheVersion()
+    {
+        var account = await fixture.CreateAccountAsync();
+
+        var first = await fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest { AccountId = account, OverdraftLimit = 20m, ExpectedVersion = 0 });
+        var second = await fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest { AccountId = account, OverdraftLimit = 30m, ExpectedVersion = 0 });
+
+        Assert.True(first.IsSuccess, first.ToString());
+        Assert.True(second.IsSuccess, second.ToString());
+        Assert.Equal((3000L, 0L), (second.Value.OverdraftLimit.MinorUnits, second.Value.Version));
+        Assert.Equal(2L, await CountAuditRowsAsync(account));
+    }
+
+    [Fact]
+    public async Task SetOverdraftLimit_NegativeExpectedVersion_IsValidationFailedNamingExpectedVersion()
+    {
+        var account = await fixture.CreateAccountAsync();
+
+        var result = await fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest { AccountId = account, OverdraftLimit = 1m, ExpectedVersion = -1 });
+
+        Assert.Equal(LedgerErrorCode.ValidationFailed, result.Error?.Code);
+        Assert.Contains("expectedVersion", result.Error!.FieldErrors.Keys);
+        Assert.Equal(0L, await CountAuditRowsAsync(account));
+    }
+
+    [Fact]
+    public async Task SetOverdraftLimit_ExpectedVersionOfAnUnknownAccount_IsAccountNotFound()
+    {
+        var result = await fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest
+        {
+            AccountId = Ids.Account("ghost"), OverdraftLimit = 1m, ExpectedVersion = 0,
+        });
+
+        Assert.Equal(LedgerErrorCode.AccountNotFound, result.Error?.Code);
+    }
+
+    private Task<long> CountAuditRowsAsync(string account) => fixture.ScalarAsync<long>(
+        "SELECT COUNT(*) FROM audit_log WHERE entity_id = @a AND action = 'account.overdraft_limit_changed'", ("@a", account));
+
     private Task<LedgerResult<Transfer>> Post(string source, string destination, decimal amount) =>
         fixture.Ledger.PostTransferAsync(new PostTransferRequest { SourceAccountId = source, DestinationAccountId = destination, Amount = amount });
 }

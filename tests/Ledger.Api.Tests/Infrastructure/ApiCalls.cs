@@ -32,7 +32,10 @@ public static class ApiCalls
 
     /// <summary>PATCH /v1/accounts/{accountId} with <paramref name="json"/> (no body when null), optionally sending
     /// <paramref name="correlationId"/> as X-Correlation-ID.</summary>
-    public static async Task<HttpResponseMessage> PatchAccountAsync(HttpClient client, string accountId, string? json, string? correlationId = null)
+    /// <summary>PATCH /v1/accounts/{id}; <paramref name="ifMatch"/>, when given, is sent as If-Match exactly as written
+    /// (unvalidated, so malformed values reach the host).</summary>
+    public static async Task<HttpResponseMessage> PatchAccountAsync(
+        HttpClient client, string accountId, string? json, string? correlationId = null, string? ifMatch = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri($"/v1/accounts/{Uri.EscapeDataString(accountId)}", UriKind.Relative));
@@ -44,6 +47,11 @@ public static class ApiCalls
         if (correlationId is not null)
         {
             request.Headers.Add(ApiFactory.CorrelationHeader, correlationId);
+        }
+
+        if (ifMatch is not null)
+        {
+            Assert.True(request.Headers.TryAddWithoutValidation("If-Match", ifMatch));
         }
 
         return await client.SendAsync(request);
