@@ -103,7 +103,7 @@ internal static class AccountsCommand
             $"accounts: {funded:N0} accounts {AccountIds.Of(o.Prefix, 1)} .. {last} in {o.Currency}, funded from {bank} " +
             $"(balance {Amounts.Format(state.Balance, minorUnits.Value)}, version {state.Version}); seed {o.Seed}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"accounts: {rows:N0} rows (accounts, audit_log, transfers, entries) in {seconds:0.00} s: " +
+            $"accounts: {rows:N0} rows (accounts, audit_log, transactions, entries) in {seconds:0.00} s: " +
             $"{rows / seconds:N0} rows/s, {funded / seconds:N0} accounts/s"));
         return 0;
     }

@@ -108,7 +108,7 @@ internal sealed class FundingSql
             AppendAudit(sb, accounts[i].Id, overdraftLimit: 0, ts);
         }
 
-        sb.Append(";\nINSERT INTO transfers (id, source_account_id, destination_account_id, amount, currency, posted_at, posted_by, correlation_id, reference) VALUES ");
+        sb.Append(";\nINSERT INTO transactions (id, currency, legs, posted_at, posted_by, correlation_id, reference) VALUES ");
         for (var i = 0; i < accounts.Count; i++)
         {
             var a = accounts[i];
@@ -119,8 +119,7 @@ internal sealed class FundingSql
 
             sb.Append('(');
             AppendId(sb, a.TransferId);
-            sb.Append(",'").Append(_bank).Append("','").Append(a.Id).Append("',")
-              .Append(a.Balance.ToString(CultureInfo.InvariantCulture)).Append(",'").Append(_currency).Append("','")
+            sb.Append(",'").Append(_currency).Append("',2,'")
               .Append(ts).Append("','").Append(Actor).Append("','").Append(_correlationId).Append("','")
               .Append(Reference).Append("')");
         }
