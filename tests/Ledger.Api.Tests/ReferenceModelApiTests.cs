@@ -70,20 +70,26 @@ public sealed class ReferenceModelApiTests(ApiFactory factory) : IClassFixture<A
 
         foreach (var id in posted)
         {
+            Assert.True(await ScalarAsync(connection, "SELECT COUNT(*) FROM transactions WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true))) == 1,
+                workload.Fail($"posted transaction {id} is not stored once"));
             await using var command = new MySqlCommand(
-                "SELECT source_account_id, destination_account_id, amount FROM ledger_transfers WHERE id = @id", connection);
+                "SELECT account_id, amount FROM entries WHERE transfer_id = @id ORDER BY account_id", connection);
             command.Parameters.AddWithValue("@id", id.ToByteArray(bigEndian: true));
             await using var reader = await command.ExecuteReaderAsync();
-            Assert.True(await reader.ReadAsync(), workload.Fail($"posted transfer {id} is not stored"));
-            var stored = $"posted {reader.GetString(0)}->{reader.GetString(1)} {reader.GetInt64(2)}";
-            Assert.False(await reader.ReadAsync(), workload.Fail($"posted transfer {id} is stored more than once"));
-            Assert.True(stored == answered[id], workload.Fail($"transfer {id} is stored as '{stored}' but was answered as '{answered[id]}'"));
+            var legs = new List<LegOutcome>();
+            while (await reader.ReadAsync())
+            {
+                legs.Add(new LegOutcome(reader.GetString(0), reader.GetInt64(1), 0));
+            }
+
+            var stored = new Outcome(true, false, null, id, legs).Signature;
+            Assert.True(stored == answered[id], workload.Fail($"transaction {id} is stored as '{stored}' but was answered as '{answered[id]}'"));
         }
 
         foreach (var id in refused)
         {
-            var count = await ScalarAsync(connection, "SELECT COUNT(*) FROM ledger_transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
-            Assert.True(count == 0, workload.Fail($"refused transfer {id} is stored"));
+            var count = await ScalarAsync(connection, "SELECT COUNT(*) FROM transactions WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
+            Assert.True(count == 0, workload.Fail($"refused transaction {id} is stored"));
         }
 
         var total = 0L;
@@ -152,6 +158,39 @@ public sealed class ReferenceModelApiTests(ApiFactory factory) : IClassFixture<A
             return await ToOutcomeAsync(reversalId, response);
         }
 
+        public async Task<Outcome> PostTransactionAsync(PostTransactionRequest request)
+        {
+            var id = request.Id!.Value;
+            using var response = await ApiFactory.PostJsonAsync(Next(), "/v1/transactions", JsonSerializer.Serialize(new
+            {
+                id,
+                legs = request.Legs!.Select(l => new { accountId = l.AccountId, amount = l.Amount, expectedVersion = l.ExpectedVersion }),
+            }));
+            return await ToOutcomeAsync(id, response);
+        }
+
+        public async Task<Outcome> ReverseTransactionAsync(Guid transactionId, Guid reversalId)
+        {
+            using var response = await ApiFactory.PostJsonAsync(Next(), $"/v1/transactions/{transactionId}/reversal",
+                JsonSerializer.Serialize(new { id = reversalId }));
+            return await ToOutcomeAsync(reversalId, response);
+        }
+
+        public async Task<long> GetVersionAsync(string accountId)
+        {
+            using var response = await Next().GetAsync(new Uri($"/v1/accounts/{accountId}", UriKind.Relative));
+            var account = await ApiFactory.ReadJsonAsync(response);
+            return account.GetProperty("version").GetInt64();
+        }
+
+        private long Cents(Guid id, JsonElement amount, string text)
+        {
+            var cents = amount.GetDecimal() * 100m;
+            return cents == decimal.Truncate(cents)
+                ? (long)cents
+                : throw new InvalidOperationException(workload.Fail($"{id}: an amount is not a whole number of cents: {text}"));
+        }
+
         private HttpClient Next() => clients[(Interlocked.Increment(ref _next) & int.MaxValue) % clients.Length];
 
         private async Task<Outcome> ToOutcomeAsync(Guid id, HttpResponseMessage response)
@@ -175,16 +214,15 @@ public sealed class ReferenceModelApiTests(ApiFactory factory) : IClassFixture<A
                     throw new InvalidOperationException(workload.Fail($"{id}: the answer is about {transferId}: {text}"));
                 }
 
-                var cents = transfer.GetProperty("amount").GetDecimal() * 100m;
-                if (cents != decimal.Truncate(cents))
-                {
-                    throw new InvalidOperationException(workload.Fail($"{id}: the amount is not a whole number of cents: {text}"));
-                }
-
-                var outcome = new Outcome(true, replayed, null, transferId,
-                    transfer.GetProperty("sourceAccountId").GetString(),
-                    transfer.GetProperty("destinationAccountId").GetString(),
-                    (long)cents);
+                // A transfer answers source, destination and amount; a transaction its legs.
+                var legs = transfer.TryGetProperty("legs", out var posted)
+                    ? posted.EnumerateArray().Select(l => new LegOutcome(
+                        l.GetProperty("accountId").GetString()!, Cents(id, l.GetProperty("amount"), text), l.GetProperty("version").GetInt64())).ToList()
+                    : [
+                        new LegOutcome(transfer.GetProperty("sourceAccountId").GetString()!, -Cents(id, transfer.GetProperty("amount"), text), 0),
+                        new LegOutcome(transfer.GetProperty("destinationAccountId").GetString()!, Cents(id, transfer.GetProperty("amount"), text), 0),
+                    ];
+                var outcome = new Outcome(true, replayed, null, transferId, legs);
                 _answered[transferId] = outcome.Signature;
                 return outcome;
             }
@@ -192,7 +230,7 @@ public sealed class ReferenceModelApiTests(ApiFactory factory) : IClassFixture<A
             if (status is >= 400 and < 500 && body is { } problem &&
                 problem.TryGetProperty("code", out var code) && code.GetString() is { Length: > 0 } name)
             {
-                return new Outcome(false, replayed, name, id, null, null, 0);
+                return Outcome.Refused(id, replayed, name);
             }
 
             throw new InvalidOperationException(workload.Fail($"{id}: an answer outside the contract: {status} {text}"));

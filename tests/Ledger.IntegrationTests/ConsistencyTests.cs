@@ -73,17 +73,18 @@ public sealed class ConsistencyTests(LedgerFixture fixture) : IClassFixture<Ledg
     internal static async Task AssertLedgerMatchesModelAsync(LedgerFixture fixture, ReferenceWorkload workload)
     {
         var expected = workload.CheckOutcomesAndComputeBalances(out var posted, out var refused);
+        Assert.True(workload.Coverage is { ManyLegs: > 0, Expecting: > 0 }, workload.Fail($"the run covered {workload.Coverage}"));
         var postings = expected.Keys.ToDictionary(k => k, _ => 0L, StringComparer.Ordinal);
         foreach (var id in posted)
         {
-            var count = await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM ledger_transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
-            Assert.True(count == 1, workload.Fail($"posted transfer {id} is stored {count} times"));
+            var count = await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM transactions WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
+            Assert.True(count == 1, workload.Fail($"posted transaction {id} is stored {count} times"));
         }
 
         foreach (var id in refused)
         {
-            var count = await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM ledger_transfers WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
-            Assert.True(count == 0, workload.Fail($"refused transfer {id} is stored"));
+            var count = await fixture.ScalarAsync<long>("SELECT COUNT(*) FROM transactions WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)));
+            Assert.True(count == 0, workload.Fail($"refused transaction {id} is stored"));
         }
 
         foreach (var (id, limit) in workload.Accounts)
@@ -112,6 +113,14 @@ public sealed class ConsistencyTests(LedgerFixture fixture) : IClassFixture<Ledg
 
         public async Task<Outcome> ReverseAsync(Guid transferId, Guid reversalId) =>
             Outcome.From(reversalId, await Next().ReverseTransferAsync(new ReverseTransferRequest { TransferId = transferId, Id = reversalId }));
+
+        public async Task<Outcome> PostTransactionAsync(PostTransactionRequest request) =>
+            Outcome.From(request.Id!.Value, await Next().PostTransactionAsync(request));
+
+        public async Task<Outcome> ReverseTransactionAsync(Guid transactionId, Guid reversalId) =>
+            Outcome.From(reversalId, await Next().ReverseTransactionAsync(new ReverseTransactionRequest { TransactionId = transactionId, Id = reversalId }));
+
+        public async Task<long> GetVersionAsync(string accountId) => (await Next().GetAccountAsync(accountId)).Value!.Version;
 
         private ILedger Next() => replicas[(Interlocked.Increment(ref _next) & int.MaxValue) % replicas.Length];
     }

@@ -3,23 +3,37 @@ using System.Globalization;
 
 namespace Ledger.IntegrationTests.Infrastructure;
 
+/// <summary>One posted leg as a caller saw it: the account, the signed amount in cents, the version it made.</summary>
+public sealed record LegOutcome(string Account, long Delta, long Version);
+
 /// <summary>What a caller saw from one posting or reversal, in terms both the library and the HTTP API can give.</summary>
-/// <param name="Success">The transfer is posted (now or before).</param>
+/// <param name="Success">The transaction is posted (now or before).</param>
 /// <param name="Replayed">The answer is the recorded outcome of an earlier identical request.</param>
 /// <param name="Code">The refusal's code (snake_case) when not a success.</param>
-/// <param name="TransferId">The transfer's id.</param>
-/// <param name="Source">The debited account of a posted transfer.</param>
-/// <param name="Destination">The credited account of a posted transfer.</param>
-/// <param name="AmountMinor">The posted amount in cents.</param>
-public sealed record Outcome(bool Success, bool Replayed, string? Code, Guid TransferId, string? Source, string? Destination, long AmountMinor)
+/// <param name="TransferId">The transaction's id.</param>
+/// <param name="Legs">The posted legs (empty for a refusal).</param>
+public sealed record Outcome(bool Success, bool Replayed, string? Code, Guid TransferId, IReadOnlyList<LegOutcome> Legs)
 {
-    public static Outcome From(Guid id, LedgerResult<Transfer> result) => result.IsSuccess
-        ? new Outcome(true, result.Replayed, null, result.Value.Id, result.Value.SourceAccountId, result.Value.DestinationAccountId, result.Value.Amount.MinorUnits)
-        : new Outcome(false, result.Replayed, result.Error.CodeName, id, null, null, 0);
+    public static Outcome Refused(Guid id, bool replayed, string code) => new(false, replayed, code, id, []);
 
-    /// <summary>The part of an outcome that every answer for one id must share.</summary>
+    public static Outcome From(Guid id, LedgerResult<Transfer> result) => result.IsSuccess
+        ? new Outcome(true, result.Replayed, null, result.Value.Id,
+        [
+            new LegOutcome(result.Value.SourceAccountId, -result.Value.Amount.MinorUnits, 0),
+            new LegOutcome(result.Value.DestinationAccountId, result.Value.Amount.MinorUnits, 0),
+        ])
+        : Refused(id, result.Replayed, result.Error.CodeName);
+
+    public static Outcome From(Guid id, LedgerResult<Transaction> result) => result.IsSuccess
+        ? new Outcome(true, result.Replayed, null, result.Value.Id,
+            [.. result.Value.Legs.Select(l => new LegOutcome(l.AccountId, l.Amount.MinorUnits, l.Version))])
+        : Refused(id, result.Replayed, result.Error.CodeName);
+
+    /// <summary>The part of an outcome that every answer for one id must share: the legs (account and amount, in account
+    /// order) or the refusal's code.</summary>
     public string Signature => Success
-        ? string.Create(CultureInfo.InvariantCulture, $"posted {Source}->{Destination} {AmountMinor}")
+        ? "posted " + string.Join(", ", Legs.OrderBy(l => l.Account, StringComparer.Ordinal)
+            .Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Account} {l.Delta}")))
         : $"refused {Code}";
 }
 
@@ -29,12 +43,19 @@ public interface ILedgerDriver
     Task<Outcome> PostAsync(PostTransferRequest request);
 
     Task<Outcome> ReverseAsync(Guid transferId, Guid reversalId);
+
+    Task<Outcome> PostTransactionAsync(PostTransactionRequest request);
+
+    Task<Outcome> ReverseTransactionAsync(Guid transactionId, Guid reversalId);
+
+    /// <summary>The account's version now, as a client would read it before posting with an expected version.</summary>
+    Task<long> GetVersionAsync(string accountId);
 }
 
 /// <summary>
-/// A seeded random workload (hot accounts, opposing transfers, overdraft attempts, duplicate ids, reversals) run
-/// by many concurrent callers, and the in-memory model it is held against: the accepted transfers applied to plain
-/// integers. Every failure message carries the seed; set LEDGER_TEST_SEED to replay one.
+/// A seeded random workload (hot accounts, opposing transfers, overdraft attempts, duplicate ids, transactions of
+/// three or four legs, legs that expect the version just read, reversals of transfers and of transactions) run by many
+/// concurrent callers, and the in-memory model it is held against: the accepted legs applied to plain integers. Every failure message carries the seed; set LEDGER_TEST_SEED to replay one.
 /// </summary>
 public sealed class ReferenceWorkload
 {
@@ -74,6 +95,7 @@ public sealed class ReferenceWorkload
         }
 
         var transfers = new List<Op>();
+        var transactions = new List<Op>();
         for (var i = 0; i < operations; i++)
         {
             var roll = random.Next(100);
@@ -81,11 +103,58 @@ public sealed class ReferenceWorkload
             {
                 workload._ops.Add(transfers[random.Next(transfers.Count)]);   // a duplicate: same id, same content
             }
-            else if (roll < 18 && transfers.Count > 0)
+            else if (roll < 16 && transfers.Count > 0)
             {
                 var target = transfers[random.Next(transfers.Count)];
                 // Two reversal ids for some targets: the second must be refused (already_reversed) or replayed.
-                workload._ops.Add(Op.Reversal(Guid.CreateVersion7(), target.Id));
+                workload._ops.Add(Op.Reversal(Guid.CreateVersion7(), target.Id, transaction: false));
+            }
+            else if (roll < 19 && transactions.Count > 0)
+            {
+                workload._ops.Add(Op.Reversal(Guid.CreateVersion7(), transactions[random.Next(transactions.Count)].Id, transaction: true));
+            }
+            else if (roll < 21 && transactions.Count > 0)
+            {
+                workload._ops.Add(transactions[random.Next(transactions.Count)]);   // a duplicate of a transaction
+            }
+            else if (roll < 31)
+            {
+                // Three or four legs on distinct accounts, one or two of them debits, summing to zero.
+                var chosen = others.OrderBy(_ => random.Next()).Take(3 + random.Next(2)).ToArray();
+                var debits = 1 + random.Next(2);
+                var legs = new List<(string, decimal)>();
+                var total = 0m;
+                for (var leg = 0; leg < debits; leg++)
+                {
+                    var amount = random.Next(1, 6_000) / 100m;
+                    legs.Add((chosen[leg], -amount));
+                    total += amount;
+                }
+
+                var cents = (long)(total * 100m);
+                var credits = chosen.Length - debits;
+                for (var leg = 0; leg < credits; leg++)
+                {
+                    var share = leg == credits - 1 ? cents - (cents / credits * (credits - 1)) : cents / credits;
+                    legs.Add((chosen[debits + leg], share / 100m));
+                }
+
+                if (legs.All(l => l.Item2 != 0m))
+                {
+                    var op = Op.Transaction(Guid.CreateVersion7(), legs);
+                    transactions.Add(op);
+                    workload._ops.Add(op);
+                }
+            }
+            else if (roll < 36)
+            {
+                // A client that read the source's version and posts only if it is still that.
+                var source = hot[random.Next(hot.Length)];
+                var destination = others[random.Next(others.Length)];
+                if (destination != source)
+                {
+                    workload._ops.Add(Op.Expecting(Guid.CreateVersion7(), source, destination, random.Next(1, 2_000) / 100m));
+                }
             }
             else
             {
@@ -98,9 +167,9 @@ public sealed class ReferenceWorkload
                 }
                 while (destination == source);
                 var amount = random.Next(4) == 0 ? random.Next(100, 40_000) / 100m : random.Next(1, 5_000) / 100m;
-                var op = Op.Transfer(Guid.CreateVersion7(), source, destination, amount);
-                transfers.Add(op);
-                workload._ops.Add(op);
+                var transfer = Op.Transfer(Guid.CreateVersion7(), source, destination, amount);
+                transfers.Add(transfer);
+                workload._ops.Add(transfer);
             }
         }
 
@@ -152,8 +221,11 @@ public sealed class ReferenceWorkload
                     throw new InvalidOperationException(Fail($"id {id} was posted {fresh} times (not replayed)"));
                 }
 
-                balances[first.Source!] -= first.AmountMinor;
-                balances[first.Destination!] += first.AmountMinor;
+                foreach (var leg in first.Legs)
+                {
+                    balances[leg.Account] += leg.Delta;
+                }
+
                 posted.Add(id);
             }
             else
@@ -162,21 +234,36 @@ public sealed class ReferenceWorkload
             }
         }
 
+        // A posted reversal moved every leg of what it reversed back, once.
+        foreach (var op in _ops.Where(o => o.ReversalOf is not null).DistinctBy(o => o.Id))
+        {
+            if (_outcomes.TryGetValue(op.Id, out var answers) && answers.First() is { Success: true } reversal &&
+                _outcomes.TryGetValue(op.ReversalOf!.Value, out var originals) && originals.First() is { Success: true } original)
+            {
+                var expected = new Outcome(true, false, null, op.Id, [.. original.Legs.Select(l => l with { Delta = -l.Delta })]).Signature;
+                if (reversal.Signature != expected)
+                {
+                    throw new InvalidOperationException(Fail($"reversal {op.Id} of {op.ReversalOf}: {reversal.Signature}, not {expected}"));
+                }
+            }
+        }
+
         return balances;
     }
 
+    /// <summary>How many distinct ids were answered as posted with more than two legs, and how many were refused
+    /// with version_mismatch or posted on an expected version: proof that the run covered them.</summary>
+    public (int ManyLegs, int Expecting) Coverage => (
+        _outcomes.Count(o => o.Value.Any(a => a.Success && a.Legs.Count > 2)),
+        _ops.Where(o => o.ExpectVersion).Select(o => o.Id).Distinct().Count(id => _outcomes.ContainsKey(id)));
+
     public string Fail(string message) => $"{message} [seed {Seed}; rerun with LEDGER_TEST_SEED={Seed}]";
 
-    private static async Task<Outcome> ExecuteAsync(ILedgerDriver driver, Op op)
+    private async Task<Outcome> ExecuteAsync(ILedgerDriver driver, Op op)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var outcome = op.ReversalOf is { } target
-                ? await driver.ReverseAsync(target, op.Id)
-                : await driver.PostAsync(new PostTransferRequest
-                {
-                    Id = op.Id, SourceAccountId = op.Source, DestinationAccountId = op.Destination, Amount = op.Amount,
-                });
+            var outcome = await ExecuteOnceAsync(driver, op);
             if (outcome.Code != "concurrency_conflict" || attempt == 20)
             {
                 return outcome;
@@ -184,12 +271,59 @@ public sealed class ReferenceWorkload
         }
     }
 
+    private async Task<Outcome> ExecuteOnceAsync(ILedgerDriver driver, Op op)
+    {
+        if (op.ReversalOf is { } target)
+        {
+            return op.IsTransaction
+                ? await driver.ReverseTransactionAsync(target, op.Id)
+                : await driver.ReverseAsync(target, op.Id);
+        }
+
+        if (op.ExpectVersion)
+        {
+            var version = await driver.GetVersionAsync(op.Legs[0].Account);
+            var outcome = await driver.PostTransactionAsync(Request(op, version));
+            // Posted on top of exactly the version it read, or refused without a trace.
+            if (outcome.Success && !outcome.Replayed && outcome.Legs.Single(l => l.Account == op.Legs[0].Account).Version != version + 1)
+            {
+                throw new InvalidOperationException(Fail($"{op.Id} expected version {version} and posted {outcome.Signature} at another"));
+            }
+
+            return outcome;
+        }
+
+        return op.IsTransaction
+            ? await driver.PostTransactionAsync(Request(op, expectedVersion: null))
+            : await driver.PostAsync(new PostTransferRequest
+            {
+                Id = op.Id, SourceAccountId = op.Legs[0].Account, DestinationAccountId = op.Legs[1].Account, Amount = op.Legs[1].Amount,
+            });
+    }
+
+    private static PostTransactionRequest Request(Op op, long? expectedVersion) => new()
+    {
+        Id = op.Id,
+        Legs = [.. op.Legs.Select((l, i) => new TransactionLegRequest
+        {
+            AccountId = l.Account, Amount = l.Amount, ExpectedVersion = i == 0 ? expectedVersion : null,
+        })],
+    };
+
     private void Record(Op op, Outcome outcome) => _outcomes.GetOrAdd(op.Id, _ => []).Add(outcome);
 
-    private sealed record Op(Guid Id, string? Source, string? Destination, decimal Amount, Guid? ReversalOf)
+    /// <summary>One operation: a transfer (two legs, source first), a transaction, a transfer expecting its source's
+    /// version, or a reversal (of a transfer through the transfer API, or of a transaction).</summary>
+    private sealed record Op(Guid Id, IReadOnlyList<(string Account, decimal Amount)> Legs, Guid? ReversalOf, bool IsTransaction, bool ExpectVersion)
     {
-        public static Op Transfer(Guid id, string source, string destination, decimal amount) => new(id, source, destination, amount, null);
+        public static Op Transfer(Guid id, string source, string destination, decimal amount) =>
+            new(id, [(source, -amount), (destination, amount)], null, false, false);
 
-        public static Op Reversal(Guid id, Guid target) => new(id, null, null, 0m, target);
+        public static Op Transaction(Guid id, IReadOnlyList<(string, decimal)> legs) => new(id, legs, null, true, false);
+
+        public static Op Expecting(Guid id, string source, string destination, decimal amount) =>
+            new(id, [(source, -amount), (destination, amount)], null, true, true);
+
+        public static Op Reversal(Guid id, Guid target, bool transaction) => new(id, [], target, transaction, false);
     }
 }
