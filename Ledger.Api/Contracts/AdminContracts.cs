@@ -5,7 +5,7 @@ namespace Ledger.Api.Contracts;
 /// <summary>The result of an integrity check.</summary>
 /// <param name="Ok">True when no mismatch was found.</param>
 /// <param name="CheckedAccounts">How many accounts were checked.</param>
-/// <param name="CheckedTransfers">How many transfers were checked.</param>
+/// <param name="CheckedTransfers">How many transactions were checked, transfers and reversals included (the name dates from when every posting was a transfer).</param>
 /// <param name="CheckedCurrencies">How many currencies had their balance sum checked.</param>
 /// <param name="StaleCacheEntries">Cached balances at another version than the database's: older ones catch up; newer ones the database never had (logged as Warning 6004) stay until their keys are deleted.</param>
 /// <param name="Truncated">True when more mismatches were found than <c>mismatches</c> holds.</param>
@@ -33,9 +33,9 @@ public sealed record IntegrityResponse(
 /// <summary>One thing that does not add up.</summary>
 /// <param name="Kind">currency_sum_not_zero, balance_not_sum_of_entries, version_not_entry_count,
 /// balance_after_mismatch, transfer_entry_count, transfer_entries_do_not_cancel, transfer_entries_wrong_accounts or
-/// cache_disagrees.</param>
+/// cache_disagrees. The transfer_* kinds apply to every transaction, transfers included.</param>
 /// <param name="AccountId">The account concerned, when there is one.</param>
-/// <param name="TransferId">The transfer concerned, when there is one.</param>
+/// <param name="TransferId">The transaction (or transfer) concerned, when there is one.</param>
 /// <param name="Currency">The currency concerned, when there is one.</param>
 /// <param name="Expected">What the figure should be, as text (amounts in minor units).</param>
 /// <param name="Actual">What it is, as text (amounts in minor units).</param>

@@ -11,9 +11,9 @@ namespace Ledger.Verification;
 
 /// <summary>
 /// Checks that the ledger adds up (see <see cref="ILedger.VerifyAsync"/>): the currency sums in one statement, then
-/// the accounts and the transfers a page at a time (keyset pages of the primary keys), so memory stays flat however
-/// big the ledger is. Read-only, and safe to run while transfers are posted: every comparison is made within one
-/// SQL statement (see <see cref="VerifierQueries"/>).
+/// the accounts and the transactions (transfers included) a page at a time (keyset pages of the primary keys), so
+/// memory stays flat however big the ledger is. Read-only, and safe to run while transactions are posted: every
+/// comparison is made within one SQL statement (see <see cref="VerifierQueries"/>).
 /// </summary>
 internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache cache, ILogger<LedgerVerifier> logger)
 {
@@ -23,7 +23,7 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
     // longer than MySqlConnector's default 30 s; the caller's token still cancels at any moment.
     private const int CommandTimeoutSeconds = 600;
 
-    /// <summary>Accounts or transfers per query. Tests make it small to cross page boundaries.</summary>
+    /// <summary>Accounts or transactions per query. Tests make it small to cross page boundaries.</summary>
     internal int PageSize
     {
         get;
@@ -42,12 +42,17 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
         var ahead = new AheadEntries();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var settings = new MySqlCommand(VerifierQueries.SessionSettings, connection))
+        {
+            await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var currencies = await CheckCurrencySumsAsync(connection, findings, cancellationToken).ConfigureAwait(false);
         var (accounts, stale) = await CheckAccountsAsync(connection, findings, ahead, cancellationToken).ConfigureAwait(false);
-        var transfers = await CheckTransfersAsync(connection, findings, cancellationToken).ConfigureAwait(false);
+        var transactions = await CheckTransactionsAsync(connection, findings, cancellationToken).ConfigureAwait(false);
 
         var report = new IntegrityReport(
-            findings.Total == 0, accounts, transfers, currencies, stale, findings.Reported, findings.Total > maxMismatches);
+            findings.Total == 0, accounts, transactions, currencies, stale, findings.Reported, findings.Total > maxMismatches);
         var elapsed = Stopwatch.GetElapsedTime(started);
         if (ahead.Count > 0)
         {
@@ -56,11 +61,11 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
 
         if (report.Ok)
         {
-            Log.IntegrityOk(logger, accounts, transfers, currencies, stale, elapsed);
+            Log.IntegrityOk(logger, accounts, transactions, currencies, stale, elapsed);
         }
         else
         {
-            Log.IntegrityMismatches(logger, findings.Total, accounts, transfers, currencies, elapsed);
+            Log.IntegrityMismatches(logger, findings.Total, accounts, transactions, currencies, elapsed);
         }
 
         return report;
@@ -86,7 +91,7 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
                 findings.Add(new IntegrityMismatch(
                     IntegrityKinds.CurrencySumNotZero, null, null, currency, "0", Text(sum),
                     $"The balances of the {Text(count)} accounts in {currency} sum to {Text(sum)} minor units, not 0: " +
-                    "money was created or destroyed outside a transfer."));
+                    "money was created or destroyed outside a transaction."));
             }
         }
 
@@ -293,17 +298,17 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
         return count;
     }
 
-    private async Task<long> CheckTransfersAsync(
+    private async Task<long> CheckTransactionsAsync(
         MySqlConnection connection, Findings findings, CancellationToken cancellationToken)
     {
-        long checkedTransfers = 0;
+        long checkedTransactions = 0;
         byte[]? after = null;
         int rows;
         do
         {
             rows = 0;
             await using var command = new MySqlCommand(
-                after is null ? VerifierQueries.TransfersFirstPage : VerifierQueries.TransfersNextPage, connection);
+                after is null ? VerifierQueries.TransactionsFirstPage : VerifierQueries.TransactionsNextPage, connection);
             command.CommandTimeout = CommandTimeoutSeconds;
             command.Parameters.AddWithValue("@after", after);
             command.Parameters.AddWithValue("@limit", PageSize);
@@ -312,56 +317,70 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
             {
                 rows++;
                 after = (byte[])reader.GetValue(0);
-                CheckTransfer(
-                    new TransferAggregate(
+                CheckTransaction(
+                    new TransactionAggregate(
                         ToGuid(after),
                         reader.GetString(1),
-                        reader.GetString(2),
-                        reader.GetInt64(3),
-                        reader.GetString(4),
-                        GetInt64(reader, 5),
-                        reader.GetDecimal(6),
-                        GetInt64(reader, 7),
-                        GetInt64(reader, 8),
-                        reader.IsDBNull(9) ? string.Empty : GetText(reader, 9)),
+                        GetInt64(reader, 2),
+                        reader.IsDBNull(3) ? null : ToGuid((byte[])reader.GetValue(3)),
+                        GetInt64(reader, 4),
+                        reader.GetDecimal(5),
+                        reader.IsDBNull(6) ? string.Empty : GetText(reader, 6),
+                        reader.IsDBNull(7) ? null : GetText(reader, 7),
+                        reader.IsDBNull(8) ? string.Empty : GetText(reader, 8)),
                     findings);
             }
 
-            checkedTransfers += rows;
+            checkedTransactions += rows;
         }
         while (rows == PageSize);
 
-        return checkedTransfers;
+        return checkedTransactions;
     }
 
-    private static void CheckTransfer(TransferAggregate transfer, Findings findings)
+    // The kinds keep their transfer_* names (a stable contract) and apply to every transaction, transfers included.
+    private static void CheckTransaction(TransactionAggregate transaction, Findings findings)
     {
-        if (transfer.EntryCount != 2)
+        var id = transaction.Id;
+        if (transaction.EntryCount != transaction.Legs)
         {
             findings.Add(new IntegrityMismatch(
-                IntegrityKinds.TransferEntryCount, null, transfer.Id, transfer.Currency, "2", Text(transfer.EntryCount),
-                $"Transfer {transfer.Id} has {Text(transfer.EntryCount)} entries, not 2" +
-                (transfer.EntryCount == 0 ? "." : $": {transfer.Entries}.")));
-            if (transfer.EntryCount == 0)
+                IntegrityKinds.TransferEntryCount, null, id, transaction.Currency, Text(transaction.Legs),
+                Text(transaction.EntryCount),
+                $"Transaction {id} has {Text(transaction.EntryCount)} entries, not its {Text(transaction.Legs)} legs" +
+                (transaction.EntryCount == 0 ? "." : $": {transaction.Entries}.")));
+            if (transaction.EntryCount == 0)
             {
                 return;
             }
         }
 
-        if (transfer.EntrySum != 0m)
+        if (transaction.EntrySum != 0m)
         {
             findings.Add(new IntegrityMismatch(
-                IntegrityKinds.TransferEntriesDoNotCancel, null, transfer.Id, transfer.Currency, "0", Text(transfer.EntrySum),
-                $"The entries of transfer {transfer.Id} sum to {Text(transfer.EntrySum)}, not 0: {transfer.Entries}."));
+                IntegrityKinds.TransferEntriesDoNotCancel, null, id, transaction.Currency, "0", Text(transaction.EntrySum),
+                $"The entries of transaction {id} sum to {Text(transaction.EntrySum)}, not 0: {transaction.Entries}."));
         }
 
-        if (transfer.SourceMatches != 1 || transfer.DestinationMatches != 1)
+        if (transaction.ForeignEntries is { } foreign)
         {
-            var expected = $"{transfer.SourceAccountId} {Text(-transfer.Amount)}, {transfer.DestinationAccountId} {Text(transfer.Amount)}";
             findings.Add(new IntegrityMismatch(
-                IntegrityKinds.TransferEntriesWrongAccounts, null, transfer.Id, transfer.Currency, expected, transfer.Entries,
-                $"Transfer {transfer.Id} of {Text(transfer.Amount)} from {transfer.SourceAccountId} to " +
-                $"{transfer.DestinationAccountId} should have the entries {expected}; it has {transfer.Entries}."));
+                IntegrityKinds.TransferEntriesWrongAccounts, null, id, transaction.Currency, transaction.Currency, foreign,
+                $"Transaction {id} is in {transaction.Currency}, but some of its entries are on accounts in another " +
+                $"currency ({foreign}): {transaction.Entries}."));
+        }
+
+        // The reversal's entries are the original's negated; both texts list the entries in the same order, so they
+        // are equal exactly when the entries mirror each other.
+        if (transaction.ReversalOf is { } original &&
+            !string.Equals(transaction.OriginalNegated, transaction.Entries, StringComparison.Ordinal))
+        {
+            findings.Add(new IntegrityMismatch(
+                IntegrityKinds.TransferEntriesWrongAccounts, null, id, transaction.Currency, transaction.OriginalNegated,
+                transaction.Entries,
+                $"Transaction {id} reverses {original}, so its entries should be those of {original} negated " +
+                $"({(transaction.OriginalNegated.Length == 0 ? "it has none" : transaction.OriginalNegated)}); " +
+                $"they are {transaction.Entries}."));
         }
     }
 
@@ -377,7 +396,7 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
 
     private static Guid ToGuid(byte[] bytes) => bytes.Length == 16
         ? new Guid(bytes, bigEndian: true)
-        : throw new InvalidOperationException($"A stored transfer id has {bytes.Length} bytes, not 16.");
+        : throw new InvalidOperationException($"A stored transaction id has {bytes.Length} bytes, not 16.");
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -393,17 +412,20 @@ internal sealed class LedgerVerifier(MySqlDataSource dataSource, IBalanceCache c
         long MaxEntryVersion,
         long? LastBalanceAfter);
 
-    private sealed record TransferAggregate(
+    /// <summary>A transaction and the aggregate of its entries. <c>Entries</c> lists them as <c>account amount, ...</c>
+    /// by amount then account; <c>ForeignEntries</c> those on accounts of another currency, as
+    /// <c>account currency, ...</c> (null when there are none); <c>OriginalNegated</c>, for a reversal, the entries of
+    /// the transaction it reverses, negated, in the form and order of <c>Entries</c> (empty otherwise).</summary>
+    private sealed record TransactionAggregate(
         Guid Id,
-        string SourceAccountId,
-        string DestinationAccountId,
-        long Amount,
         string Currency,
+        long Legs,
+        Guid? ReversalOf,
         long EntryCount,
         decimal EntrySum,
-        long SourceMatches,
-        long DestinationMatches,
-        string Entries);
+        string Entries,
+        string? ForeignEntries,
+        string OriginalNegated);
 
     /// <summary>Cached entries ahead of the database: every one is counted; the first few are named in the log.</summary>
     private sealed class AheadEntries

@@ -3,15 +3,16 @@ using Microsoft.Extensions.Logging;
 namespace Ledger;
 
 // The verifier's messages, in the library's one Log class (event ids 6xxx: integrity checks; 4xxx are the outbox
-// sweeper's). docs/operations.md lists every event id; a test holds the list to the code.
+// sweeper's). docs/operations.md lists every event id; a test holds the list to the code. {Transfers} counts
+// transactions (transfers included): the property keeps its name for the log queries written against it.
 internal static partial class Log
 {
     [LoggerMessage(6001, LogLevel.Information,
-        "Integrity check passed: {Accounts} accounts, {Transfers} transfers, {Currencies} currencies, {Stale} stale cache entries, in {Elapsed}")]
+        "Integrity check passed: {Accounts} accounts, {Transfers} transactions, {Currencies} currencies, {Stale} stale cache entries, in {Elapsed}")]
     public static partial void IntegrityOk(ILogger logger, long accounts, long transfers, long currencies, long stale, TimeSpan elapsed);
 
     [LoggerMessage(6002, LogLevel.Error,
-        "Integrity check found {Mismatches} mismatches over {Accounts} accounts, {Transfers} transfers, {Currencies} currencies, in {Elapsed}")]
+        "Integrity check found {Mismatches} mismatches over {Accounts} accounts, {Transfers} transactions, {Currencies} currencies, in {Elapsed}")]
     public static partial void IntegrityMismatches(ILogger logger, long mismatches, long accounts, long transfers, long currencies, TimeSpan elapsed);
 
     [LoggerMessage(6003, LogLevel.Warning,

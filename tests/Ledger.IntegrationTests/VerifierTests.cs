@@ -16,7 +16,8 @@ namespace Ledger.IntegrationTests;
 /// <see cref="LedgerFixture.DatabaseName"/>, which other tests verify and expect to be clean:
 /// <c>ledger_it_verify</c> (accounts and cache corrupted by hand; each test looks only at its own accounts and
 /// currency), <c>ledger_it_verify_paging</c> (one test, exact counts) and <c>ledger_it_verify_raw</c> (append-only
-/// triggers dropped, so entries can be forged).
+/// triggers dropped, so entries and transactions can be forged). Every posting is a transaction, transfers included:
+/// the <c>transfer_*</c> kinds and <see cref="IntegrityReport.CheckedTransfers"/> are about transactions.
 /// </summary>
 public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerFixture>
 {
@@ -27,25 +28,28 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
     private static readonly Lazy<Task> RawTriggersDropped = new(DropAppendOnlyTriggersAsync, LazyThreadSafetyMode.ExecutionAndPublication);
 
     [Fact]
-    public async Task VerifyAsync_CleanLedgerWithTransfers_IsOk()
+    public async Task VerifyAsync_CleanLedgerWithTransfersTransactionsAndReversals_IsOk()
     {
         var source = await fixture.CreateFundedAccountAsync(50m, label: "vclean");
         var destination = await fixture.CreateAccountAsync(label: "vclean");
+        var other = await fixture.CreateAccountAsync(label: "vclean");
+        var transfers = new List<Guid>();
         for (var i = 1; i <= 3; i++)
         {
-            var posted = await fixture.Ledger.PostTransferAsync(new PostTransferRequest
-            {
-                SourceAccountId = source, DestinationAccountId = destination, Amount = i,
-            });
-            Assert.True(posted.IsSuccess, posted.ToString());
+            transfers.Add(await PostAsync(fixture.Ledger, source, destination, i));
         }
+
+        // Two legs of one amount: the mirror check orders a reversal's entries by amount, then account.
+        var transaction = await PostTransactionAsync(fixture.Ledger, (source, -10m), (destination, 5m), (other, 5m));
+        await ReverseAsync(fixture.Ledger, transaction);
+        await ReverseAsync(fixture.Ledger, transfers[0]);
 
         var report = await fixture.Ledger.VerifyAsync();
 
         AssertOk(report);
         Assert.False(report.Truncated);
-        Assert.True(report.CheckedAccounts >= 3, $"checked {report.CheckedAccounts} accounts");
-        Assert.True(report.CheckedTransfers >= 4, $"checked {report.CheckedTransfers} transfers");
+        Assert.True(report.CheckedAccounts >= 4, $"checked {report.CheckedAccounts} accounts");
+        Assert.True(report.CheckedTransfers >= 7, $"checked {report.CheckedTransfers} transactions");
         Assert.True(report.CheckedCurrencies >= 1, $"checked {report.CheckedCurrencies} currencies");
     }
 
@@ -200,7 +204,7 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
             accounts.Add(account);
         }
 
-        // 10 accounts in pages of 3 (3, 3, 3, 1); 9 transfers (3, 3, 3, then an empty page).
+        // 10 accounts in pages of 3 (3, 3, 3, 1); 9 transactions (3, 3, 3, then an empty page).
         var verifier = bench.Verifier(pageSize: 3);
         var clean = await verifier.VerifyAsync(100, CancellationToken.None);
         AssertOk(clean);
@@ -280,8 +284,32 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
     }
 
     [Fact]
-    public async Task VerifyAsync_EntriesOnSwappedSides_ReportsWrongAccounts()
+    public async Task VerifyAsync_ReversalEntriesOnSwappedSides_ReportsWrongAccounts()
     {
+        var bench = await RawBenchAsync();
+        var source = await bench.CreateAccountAsync("USD", 1_000_000m, "vraw-src");
+        var destination = await bench.CreateAccountAsync("USD", 0m, "vraw-dst");
+        var transfer = await bench.PostAsync(source, destination, 10m);
+        var reversal = await bench.ReverseAsync(transfer);
+        // The reversal now repeats its original instead of undoing it: its entries still cancel, but do not mirror.
+        await bench.ExecuteAsync("UPDATE entries SET amount = -amount WHERE transfer_id = @t", ("@t", reversal.ToByteArray(bigEndian: true)));
+
+        var report = await bench.Ledger.VerifyAsync(10_000);
+
+        Assert.False(report.Ok);
+        var wrong = Assert.Single(report.Mismatches, m => m.TransferId == reversal);
+        Assert.Equal(("transfer_entries_wrong_accounts", "USD"), (wrong.Kind, wrong.Currency));
+        Assert.Equal($"{destination} -1000, {source} 1000", wrong.Expected);
+        Assert.Equal($"{source} -1000, {destination} 1000", wrong.Actual);
+        Assert.Contains(transfer.ToString(), wrong.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(report.Mismatches, m => m.TransferId == transfer);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TransferEntriesOnSwappedSides_ReportedByTheBalanceChecks()
+    {
+        // Nothing but the entries says which side of a plain transfer is which: the transfer itself still adds up,
+        // and the two balances no longer do.
         var bench = await RawBenchAsync();
         var source = await bench.CreateAccountAsync("USD", 1_000_000m, "vraw-src");
         var destination = await bench.CreateAccountAsync("USD", 0m, "vraw-dst");
@@ -291,10 +319,76 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
         var report = await bench.Ledger.VerifyAsync(10_000);
 
         Assert.False(report.Ok);
+        Assert.DoesNotContain(report.Mismatches, m => m.TransferId == transfer);
+        var debited = Assert.Single(report.Mismatches, m => m.Kind == "balance_not_sum_of_entries" && m.AccountId == source);
+        Assert.Equal(("1000", "-1000"), (debited.Expected, debited.Actual));
+        var credited = Assert.Single(report.Mismatches, m => m.Kind == "balance_not_sum_of_entries" && m.AccountId == destination);
+        Assert.Equal(("-1000", "1000"), (credited.Expected, credited.Actual));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TransactionOfThreeLegsWhoseEntriesDoNotCancel_ReportsThem()
+    {
+        var bench = await RawBenchAsync();
+        var payer = await bench.CreateAccountAsync("USD", 1_000_000m, "vraw-payer");
+        var first = await bench.CreateAccountAsync("USD", 0m, "vraw-first");
+        var second = await bench.CreateAccountAsync("USD", 0m, "vraw-second");
+        var transaction = await bench.PostTransactionAsync((payer, -10m), (first, 4m), (second, 6m));
+        await bench.ExecuteAsync(
+            "UPDATE entries SET amount = amount + 1 WHERE transfer_id = @t AND account_id = @a",
+            ("@t", transaction.ToByteArray(bigEndian: true)), ("@a", second));
+
+        var report = await bench.Ledger.VerifyAsync(10_000);
+
+        Assert.False(report.Ok);
+        var cancel = Assert.Single(report.Mismatches, m => m.TransferId == transaction);
+        Assert.Equal(("transfer_entries_do_not_cancel", "USD", "0", "1"), (cancel.Kind, cancel.Currency, cancel.Expected, cancel.Actual));
+        Assert.Contains($"{payer} -1000, {first} 400, {second} 601", cancel.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TransactionOfThreeLegsMissingAnEntry_ReportsEntryCountAgainstItsLegs()
+    {
+        var bench = await RawBenchAsync();
+        var payer = await bench.CreateAccountAsync("USD", 1_000_000m, "vraw-payer");
+        var first = await bench.CreateAccountAsync("USD", 0m, "vraw-first");
+        var second = await bench.CreateAccountAsync("USD", 0m, "vraw-second");
+        var transaction = await bench.PostTransactionAsync((payer, -10m), (first, 4m), (second, 6m));
+        await bench.ExecuteAsync(
+            "DELETE FROM entries WHERE transfer_id = @t AND account_id = @a",
+            ("@t", transaction.ToByteArray(bigEndian: true)), ("@a", second));
+
+        var report = await bench.Ledger.VerifyAsync(10_000);
+
+        var count = Assert.Single(report.Mismatches, m => m.Kind == "transfer_entry_count" && m.TransferId == transaction);
+        Assert.Equal(("3", "2"), (count.Expected, count.Actual));
+        var cancel = Assert.Single(report.Mismatches, m => m.Kind == "transfer_entries_do_not_cancel" && m.TransferId == transaction);
+        Assert.Equal(("0", "-600"), (cancel.Expected, cancel.Actual));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EntryMovedOntoAnAccountOfAnotherCurrency_ReportsWrongAccounts()
+    {
+        var bench = await RawBenchAsync();
+        var source = await bench.CreateAccountAsync("USD", 1_000_000m, "vraw-src");
+        var destination = await bench.CreateAccountAsync("USD", 0m, "vraw-dst");
+        var euros = await bench.CreateAccountAsync("EUR", 0m, "vraw-eur");
+        var transfer = await bench.PostAsync(source, destination, 10m);
+        // The credit moves to the EUR account; both accounts' rows follow it, so only the transaction is wrong.
+        await bench.ExecuteAsync(
+            "UPDATE entries SET account_id = @to WHERE transfer_id = @t AND account_id = @from",
+            ("@t", transfer.ToByteArray(bigEndian: true)), ("@from", destination), ("@to", euros));
+        await bench.ExecuteAsync("UPDATE accounts SET balance = 0, version = 0 WHERE id = @a", ("@a", destination));
+        await bench.ExecuteAsync("UPDATE accounts SET balance = 1000, version = 1 WHERE id = @a", ("@a", euros));
+
+        var report = await bench.Ledger.VerifyAsync(10_000);
+
+        Assert.False(report.Ok);
         var wrong = Assert.Single(report.Mismatches, m => m.TransferId == transfer);
-        Assert.Equal("transfer_entries_wrong_accounts", wrong.Kind);
-        Assert.Equal($"{source} -1000, {destination} 1000", wrong.Expected);
-        Assert.Equal($"{destination} -1000, {source} 1000", wrong.Actual);
+        Assert.Equal(("transfer_entries_wrong_accounts", "USD"), (wrong.Kind, wrong.Currency));
+        Assert.Equal(("USD", $"{euros} EUR"), (wrong.Expected, wrong.Actual));
+        Assert.DoesNotContain(report.Mismatches, m => m.AccountId == destination || m.AccountId == euros);
+        Assert.Contains(report.Mismatches, m => m.Kind == "currency_sum_not_zero" && m.Currency == "EUR");
     }
 
     [Fact]
@@ -410,6 +504,25 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
         return result.Value.Id;
     }
 
+    private static async Task<Guid> ReverseAsync(ILedger ledger, Guid transaction)
+    {
+        var result = await ledger.ReverseTransactionAsync(new ReverseTransactionRequest { TransactionId = transaction, PostedBy = "test" });
+        Assert.True(result.IsSuccess, result.ToString());
+        return result.Value.Id;
+    }
+
+    private static async Task<Guid> PostTransactionAsync(ILedger ledger, params (string Account, decimal Amount)[] legs)
+    {
+        var result = await ledger.PostTransactionAsync(new PostTransactionRequest
+        {
+            Legs = legs.Select(leg => new TransactionLegRequest { AccountId = leg.Account, Amount = leg.Amount }).ToList(),
+            PostedBy = "test",
+        });
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(legs.Length, result.Value.Legs.Count);
+        return result.Value.Id;
+    }
+
     private static async Task<(decimal Amount, long Version)> BalanceAsync(ILedger ledger, string account)
     {
         var balance = await ledger.GetBalanceAsync(account);
@@ -440,7 +553,11 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync();
         Assert.StartsWith(RawDatabase, connection.Database, StringComparison.Ordinal);
-        foreach (var trigger in new[] { "trg_entries_no_update", "trg_entries_no_delete", "trg_transfers_no_update", "trg_transfers_no_delete" })
+        foreach (var trigger in new[]
+        {
+            "trg_entries_no_update", "trg_entries_no_delete", "trg_transfers_no_update", "trg_transfers_no_delete",
+            "trg_transactions_no_update", "trg_transactions_no_delete",
+        })
         {
             await using var command = new MySqlCommand($"DROP TRIGGER IF EXISTS {trigger}", connection);
             await command.ExecuteNonQueryAsync();
@@ -472,6 +589,11 @@ public sealed class VerifierTests(LedgerFixture fixture) : IClassFixture<LedgerF
 
         public Task<Guid> PostAsync(string source, string destination, decimal amount) =>
             VerifierTests.PostAsync(Ledger, source, destination, amount);
+
+        public Task<Guid> ReverseAsync(Guid transaction) => VerifierTests.ReverseAsync(Ledger, transaction);
+
+        public Task<Guid> PostTransactionAsync(params (string Account, decimal Amount)[] legs) =>
+            VerifierTests.PostTransactionAsync(Ledger, legs);
 
         public async Task<string> CreateFundedAccountAsync(decimal amount, string currency, string label)
         {
