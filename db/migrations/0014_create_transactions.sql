@@ -25,12 +25,26 @@ CREATE TABLE transactions (
     CONSTRAINT ck_transactions_legs CHECK (legs BETWEEN 2 AND 100)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
--- History kept: every transfer is a two-leg transaction with the same id. A reversal was always posted after the
--- transfer it reverses, so in this order the reversal_of key finds its row.
+-- During a rolling upgrade the previous version's pods still post through their own procedures, which write a
+-- transfers row and then its two entries. This trigger writes the transaction those entries now need, so those posts
+-- keep working until the last old pod is gone (ADR 0017, "Upgrading").
+DROP TRIGGER IF EXISTS trg_transfers_to_transactions;
+CREATE TRIGGER trg_transfers_to_transactions AFTER INSERT ON transfers FOR EACH ROW
+    INSERT INTO transactions (id, currency, legs, client_timestamp, posted_at, posted_by, correlation_id, reference, reversal_of)
+    VALUES (NEW.id, NEW.currency, 2, NEW.client_timestamp, NEW.posted_at, NEW.posted_by, NEW.correlation_id, NEW.reference,
+            NEW.reversal_of);
+
+-- History kept: every transfer is a two-leg transaction with the same id. The bridge above is in place first, so a
+-- transfer an old pod commits while this runs is in transactions either way: written by the trigger (and skipped
+-- here), or, when it commits after this statement began, held back by the statement's shared locks on transfers until
+-- it is done and then written by the trigger. A reversal was always posted after the transfer it reverses, so in this
+-- order the reversal_of key finds its row.
 INSERT INTO transactions (id, currency, legs, client_timestamp, posted_at, posted_by, correlation_id, reference, reversal_of)
-SELECT id, currency, 2, client_timestamp, posted_at, posted_by, correlation_id, reference, reversal_of
-  FROM transfers
- ORDER BY posted_at, reversal_of IS NOT NULL, id;
+SELECT t.id, t.currency, 2, t.client_timestamp, t.posted_at, t.posted_by, t.correlation_id, t.reference, t.reversal_of
+  FROM transfers t
+ WHERE NOT EXISTS (SELECT 1 FROM transactions x WHERE x.id = t.id)
+ ORDER BY t.posted_at, t.reversal_of IS NOT NULL, t.id
+  LOCK IN SHARE MODE;
 
 -- The entries' transaction key now points at transactions. The column keeps its name transfer_id (it holds the
 -- transaction id): a pod of the previous version, still running during a rolling upgrade, reads and writes it by
@@ -51,11 +65,3 @@ DROP TRIGGER IF EXISTS trg_transactions_no_delete;
 CREATE TRIGGER trg_transactions_no_delete BEFORE DELETE ON transactions FOR EACH ROW
     SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'transactions is append-only: rows cannot be deleted', MYSQL_ERRNO = 50100;
 
--- During a rolling upgrade the previous version's pods still post through their own procedures, which write a
--- transfers row and then its two entries. This trigger writes the transaction those entries now need, so those posts
--- keep working until the last old pod is gone (ADR 0017, "Upgrading").
-DROP TRIGGER IF EXISTS trg_transfers_to_transactions;
-CREATE TRIGGER trg_transfers_to_transactions AFTER INSERT ON transfers FOR EACH ROW
-    INSERT INTO transactions (id, currency, legs, client_timestamp, posted_at, posted_by, correlation_id, reference, reversal_of)
-    VALUES (NEW.id, NEW.currency, 2, NEW.client_timestamp, NEW.posted_at, NEW.posted_by, NEW.correlation_id, NEW.reference,
-            NEW.reversal_of);

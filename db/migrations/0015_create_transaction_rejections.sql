@@ -19,18 +19,6 @@ CREATE TABLE transaction_rejections (
     PRIMARY KEY (id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-INSERT INTO transaction_rejections (id, currency, legs, client_timestamp, reference, reversal_of, status, account,
-                                    rejected_at, rejected_for, correlation_id)
-SELECT id, currency,
-       CASE WHEN reversal_of IS NOT NULL THEN NULL
-            WHEN source_account_id < destination_account_id
-                THEN CONCAT(source_account_id, ':', -amount, ',', destination_account_id, ':', amount)
-            ELSE CONCAT(destination_account_id, ':', amount, ',', source_account_id, ':', -amount) END,
-       client_timestamp, reference, reversal_of, status,
-       CASE status WHEN 3 THEN source_account_id WHEN 6 THEN source_account_id
-                   WHEN 4 THEN destination_account_id WHEN 14 THEN destination_account_id END,
-       rejected_at, rejected_for, correlation_id
-  FROM transfer_rejections;
 
 DROP TRIGGER IF EXISTS trg_transaction_rejections_no_update;
 CREATE TRIGGER trg_transaction_rejections_no_update BEFORE UPDATE ON transaction_rejections FOR EACH ROW
@@ -54,3 +42,19 @@ CREATE TRIGGER trg_transfer_rejections_to_transaction_rejections AFTER INSERT ON
             CASE NEW.status WHEN 3 THEN NEW.source_account_id WHEN 6 THEN NEW.source_account_id
                             WHEN 4 THEN NEW.destination_account_id WHEN 14 THEN NEW.destination_account_id END,
             NEW.rejected_at, NEW.rejected_for, NEW.correlation_id);
+
+-- The refusals recorded before this migration, after the bridge is in place (as in 0014).
+INSERT INTO transaction_rejections (id, currency, legs, client_timestamp, reference, reversal_of, status, account,
+                                    rejected_at, rejected_for, correlation_id)
+SELECT id, currency,
+       CASE WHEN reversal_of IS NOT NULL THEN NULL
+            WHEN source_account_id < destination_account_id
+                THEN CONCAT(source_account_id, ':', -amount, ',', destination_account_id, ':', amount)
+            ELSE CONCAT(destination_account_id, ':', amount, ',', source_account_id, ':', -amount) END,
+       client_timestamp, reference, reversal_of, status,
+       CASE status WHEN 3 THEN source_account_id WHEN 6 THEN source_account_id
+                   WHEN 4 THEN destination_account_id WHEN 14 THEN destination_account_id END,
+       rejected_at, rejected_for, correlation_id
+  FROM transfer_rejections r
+ WHERE NOT EXISTS (SELECT 1 FROM transaction_rejections x WHERE x.id = r.id)
+  LOCK IN SHARE MODE;
