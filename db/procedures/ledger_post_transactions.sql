@@ -61,63 +61,68 @@ BEGIN
     DECLARE v_changed INT;
     DECLARE v_one_per_round TINYINT UNSIGNED DEFAULT 0;
 
-    -- MEMORY temporary tables are private to the connection; they are emptied here rather than dropped, as a pooled
-    -- connection keeps them between calls.
-    CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_tx (
-        n           INT NOT NULL PRIMARY KEY,
-        id          BINARY(16) NOT NULL,
-        v           BINARY(16) NULL,
-        c           CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NULL,
-        t           DATETIME(6) NULL,
-        r           VARCHAR(256) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
-        p           VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-        k           VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
-        legs        TINYINT UNSIGNED NOT NULL DEFAULT 0,
-        status      TINYINT UNSIGNED NULL,
-        replayed    TINYINT UNSIGNED NOT NULL DEFAULT 0,
-        account     VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
-        currency    CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NULL,
-        minor_units TINYINT UNSIGNED NULL,
-        UNIQUE KEY (id)
-    ) ENGINE = MEMORY;
-    -- The legs as requested (m, major units) or derived for a reversal (delta, minor units); delta is set for every
-    -- leg of a transaction still to decide, and live marks the legs that are posted unless refused.
-    CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_legs (
-        n       INT NOT NULL,
-        account VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-        m       DECIMAL(18, 4) NULL,
-        e       BIGINT NULL,
-        delta   BIGINT NULL,
-        live    TINYINT UNSIGNED NOT NULL DEFAULT 0,
-        matched TINYINT UNSIGNED NOT NULL DEFAULT 0,
-        PRIMARY KEY (n, account)
-    ) ENGINE = MEMORY;
-    CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_accounts (
-        id              VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
-        found           TINYINT UNSIGNED NOT NULL DEFAULT 0,
-        currency        CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NULL,
-        minor_units     TINYINT UNSIGNED NULL,
-        balance         BIGINT NULL,
-        overdraft_limit BIGINT NULL,
-        version         BIGINT NULL,
-        new_balance     BIGINT NULL,
-        new_version     BIGINT NULL
-    ) ENGINE = MEMORY;
-    -- The live legs with their running sum and position per account, in batch order.
-    CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_running (
-        n        INT NOT NULL,
-        account  VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-        delta    BIGINT NOT NULL,
-        run      DECIMAL(24, 0) NOT NULL,
-        k        BIGINT NOT NULL,
-        short    TINYINT UNSIGNED NOT NULL,
-        mismatch TINYINT UNSIGNED NOT NULL,
-        PRIMARY KEY (n, account)
-    ) ENGINE = MEMORY;
-    -- Transactions refused in one round of step 6 (and, in step 4, second reversals of one transaction).
-    CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_refused (
-        n INT NOT NULL PRIMARY KEY
-    ) ENGINE = MEMORY;
+    -- MEMORY temporary tables are private to the connection. They are made once per connection and emptied here
+    -- rather than dropped: the posting pool does not reset its connections, so they stay between calls (creating
+    -- them is most of a lone post's cost). The session variable says they exist (a connection reset clears both);
+    -- its name carries the tables' shape, so a later version that changes them must change the name too.
+    IF @ledger_post_tables_v1 IS NULL THEN
+        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_tx (
+            n           INT NOT NULL PRIMARY KEY,
+            id          BINARY(16) NOT NULL,
+            v           BINARY(16) NULL,
+            c           CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NULL,
+            t           DATETIME(6) NULL,
+            r           VARCHAR(256) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+            p           VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+            k           VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+            legs        TINYINT UNSIGNED NOT NULL DEFAULT 0,
+            status      TINYINT UNSIGNED NULL,
+            replayed    TINYINT UNSIGNED NOT NULL DEFAULT 0,
+            account     VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+            currency    CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NULL,
+            minor_units TINYINT UNSIGNED NULL,
+            UNIQUE KEY (id)
+        ) ENGINE = MEMORY;
+        -- The legs as requested (m, major units) or derived for a reversal (delta, minor units); delta is set for every
+        -- leg of a transaction still to decide, and live marks the legs that are posted unless refused.
+        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_legs (
+            n       INT NOT NULL,
+            account VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+            m       DECIMAL(18, 4) NULL,
+            e       BIGINT NULL,
+            delta   BIGINT NULL,
+            live    TINYINT UNSIGNED NOT NULL DEFAULT 0,
+            matched TINYINT UNSIGNED NOT NULL DEFAULT 0,
+            PRIMARY KEY (n, account)
+        ) ENGINE = MEMORY;
+        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_accounts (
+            id              VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+            found           TINYINT UNSIGNED NOT NULL DEFAULT 0,
+            currency        CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NULL,
+            minor_units     TINYINT UNSIGNED NULL,
+            balance         BIGINT NULL,
+            overdraft_limit BIGINT NULL,
+            version         BIGINT NULL,
+            new_balance     BIGINT NULL,
+            new_version     BIGINT NULL
+        ) ENGINE = MEMORY;
+        -- The live legs with their running sum and position per account, in batch order.
+        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_running (
+            n        INT NOT NULL,
+            account  VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+            delta    BIGINT NOT NULL,
+            run      DECIMAL(24, 0) NOT NULL,
+            k        BIGINT NOT NULL,
+            short    TINYINT UNSIGNED NOT NULL,
+            mismatch TINYINT UNSIGNED NOT NULL,
+            PRIMARY KEY (n, account)
+        ) ENGINE = MEMORY;
+        -- Transactions refused in one round of step 6 (and, in step 4, second reversals of one transaction).
+        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_refused (
+            n INT NOT NULL PRIMARY KEY
+        ) ENGINE = MEMORY;
+        SET @ledger_post_tables_v1 = 1;
+    END IF;
     DELETE FROM ledger_post_tx;
     DELETE FROM ledger_post_legs;
     DELETE FROM ledger_post_accounts;
