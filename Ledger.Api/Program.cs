@@ -16,6 +16,7 @@ var app = builder.Build();
 app.UseLedgerApi();
 app.MapAccountsApi();
 app.MapTransfersApi().LimitPosting();
+app.MapTransactionsApi().LimitPosting();
 app.MapAdminApi();
 app.MapLedgerHealth();
 

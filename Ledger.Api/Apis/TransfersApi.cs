@@ -10,8 +10,6 @@ namespace Ledger.Api.Apis;
 /// <summary>Posting and reading transfers.</summary>
 internal static class TransfersApi
 {
-    public const string ReplayedHeader = "Idempotent-Replayed";
-
     public static RouteGroupBuilder MapTransfersApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/transfers").WithTags("Transfers");
@@ -54,13 +52,6 @@ internal static class TransfersApi
 
         return group;
     }
-
-    /// <summary>Idempotent-Replayed on a replay (200) and on a refusal that is the recorded outcome of an earlier
-    /// identical request (422), as <see cref="Answer"/> sets it.</summary>
-    private static RouteHandlerBuilder WithReplayedHeader(this RouteHandlerBuilder builder) =>
-        builder.WithResponseHeader(ReplayedHeader,
-            "true when this is the recorded outcome of an earlier request with the same id and content: nothing was posted again.",
-            ["true"], StatusCodes.Status200OK, StatusCodes.Status422UnprocessableEntity);
 
     private static async Task<Results<Created<TransferResponse>, Ok<TransferResponse>, ProblemHttpResult>> PostTransferAsync(
         PostTransferBody? body, ILedger ledger, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
@@ -107,14 +98,10 @@ internal static class TransfersApi
         }
 
         CorrelationId.SetTransferId(context, transferId);
-        // Only whoever posted a transfer, or an admin, may undo it. (Who posted it never changes, so reading it first
-        // is safe.) An unknown transfer is left to the ledger, which answers 404.
-        if (!context.User.IsInRole(Roles.Admin) &&
-            await ledger.GetTransferAsync(transferId, cancellationToken) is { IsSuccess: true } original &&
-            !string.Equals(original.Value.PostedBy, context.User.Identity?.Name, StringComparison.Ordinal))
+        if (await Postings.RefuseReversalByOthersAsync(context, "transfer",
+                async token => (await ledger.GetTransferAsync(transferId, token)).Value?.PostedBy, cancellationToken) is { } refused)
         {
-            return Problems.Create(context, StatusCodes.Status403Forbidden, Problems.Forbidden,
-                "Only the key that posted the transfer, or a key with the admin role, may reverse it.");
+            return refused;
         }
 
         var result = await ledger.ReverseTransferAsync(
@@ -130,26 +117,9 @@ internal static class TransfersApi
         return Answer(result, context, accountInBody: false);
     }
 
-    /// <summary>201 for a new transfer, 200 for a replay; a refusal that is the recorded outcome of an earlier
-    /// identical request carries Idempotent-Replayed too.</summary>
     private static Results<Created<TransferResponse>, Ok<TransferResponse>, ProblemHttpResult> Answer(
-        LedgerResult<Transfer> result, HttpContext context, bool accountInBody)
-    {
-        if (result.Replayed)
-        {
-            context.Response.Headers[ReplayedHeader] = "true";
-        }
-
-        if (!result.IsSuccess)
-        {
-            return Problems.From(result.Error, context, accountInBody);
-        }
-
-        var response = TransferResponse.From(result.Value);
-        return result.Replayed
-            ? TypedResults.Ok(response)
-            : TypedResults.Created($"/v1/transfers/{response.Id}", response);
-    }
+        LedgerResult<Transfer> result, HttpContext context, bool accountInBody) =>
+        Postings.Answer(result, context, accountInBody, TransferResponse.From, response => $"/v1/transfers/{response.Id}");
 
     private static async Task<Results<Ok<TransferResponse>, ProblemHttpResult>> GetTransferAsync(
         [Description("The transfer id."), UuidParameter] string id, ILedger ledger, HttpContext context, CancellationToken cancellationToken)

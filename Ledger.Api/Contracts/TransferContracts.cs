@@ -39,11 +39,11 @@ public sealed class PostTransferBody
     public string? Reference { get; init; }
 }
 
-/// <summary>A reversal of a posted transfer; the body may be left out.</summary>
+/// <summary>A reversal of a posted transfer or transaction; the body may be left out.</summary>
 public sealed class ReversalBody
 {
-    /// <summary>The reversal's own id (a UUID). When left out it is derived from the reversed transfer's id, so a
-    /// retry is recognised either way.</summary>
+    /// <summary>The reversal's own id (a UUID). When left out it is derived from the reversed transfer's or
+    /// transaction's id, so a retry is recognised either way.</summary>
     public Guid? Id { get; init; }
 
     /// <summary>Why it is reversed, at most 256 characters.</summary>

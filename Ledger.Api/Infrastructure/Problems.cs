@@ -17,8 +17,8 @@ internal static class Problems
     public const string InternalError = "internal_error";
     public const string DatabaseMisconfigured = "database_misconfigured";
 
-    /// <summary>The problem for a refusal. An unknown account named in the body of a transfer is 422 (the request
-    /// is well-formed but cannot be carried out); an unknown account in the path of a GET is 404.</summary>
+    /// <summary>The problem for a refusal. An unknown account named in the body of a transfer or transaction is 422
+    /// (the request is well-formed but cannot be carried out); an unknown account in the path of a GET is 404.</summary>
     public static ProblemHttpResult From(LedgerError error, HttpContext context, bool accountInBody = false)
     {
         var status = StatusOf(error.Code, accountInBody);
@@ -34,6 +34,7 @@ internal static class Problems
         LedgerErrorCode.ValidationFailed => StatusCodes.Status400BadRequest,
         LedgerErrorCode.AccountNotFound => accountInBody ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status404NotFound,
         LedgerErrorCode.TransferNotFound => StatusCodes.Status404NotFound,
+        LedgerErrorCode.TransactionNotFound => StatusCodes.Status404NotFound,
         LedgerErrorCode.InsufficientFunds => StatusCodes.Status422UnprocessableEntity,
         LedgerErrorCode.BalanceOutOfRange => StatusCodes.Status422UnprocessableEntity,
         LedgerErrorCode.CurrencyMismatch => StatusCodes.Status422UnprocessableEntity,
@@ -41,6 +42,7 @@ internal static class Problems
         LedgerErrorCode.ConcurrencyConflict => StatusCodes.Status409Conflict,
         LedgerErrorCode.AccountExists => StatusCodes.Status409Conflict,
         LedgerErrorCode.AlreadyReversed => StatusCodes.Status409Conflict,
+        LedgerErrorCode.VersionMismatch => StatusCodes.Status409Conflict,
         LedgerErrorCode.Overloaded => StatusCodes.Status503ServiceUnavailable,
         LedgerErrorCode.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
         _ => StatusCodes.Status500InternalServerError,
@@ -91,13 +93,15 @@ internal static class Problems
         (ValidationFailed, "The request is not valid."),
         (LedgerError.ToCodeName(LedgerErrorCode.AccountNotFound), "The account does not exist."),
         (LedgerError.ToCodeName(LedgerErrorCode.TransferNotFound), "The transfer does not exist."),
+        (LedgerError.ToCodeName(LedgerErrorCode.TransactionNotFound), "The transaction does not exist."),
         (LedgerError.ToCodeName(LedgerErrorCode.InsufficientFunds), "Insufficient funds."),
         (LedgerError.ToCodeName(LedgerErrorCode.BalanceOutOfRange), "The balance would be out of range."),
         (LedgerError.ToCodeName(LedgerErrorCode.CurrencyMismatch), "The currencies do not match."),
         (LedgerError.ToCodeName(LedgerErrorCode.IdempotencyConflict), "The id was used before with different content."),
         (LedgerError.ToCodeName(LedgerErrorCode.ConcurrencyConflict), "Too much contention; retry with the same id."),
         (LedgerError.ToCodeName(LedgerErrorCode.AccountExists), "The account exists already."),
-        (LedgerError.ToCodeName(LedgerErrorCode.AlreadyReversed), "The transfer has been reversed already."),
+        (LedgerError.ToCodeName(LedgerErrorCode.AlreadyReversed), "The transfer or transaction has been reversed already."),
+        (LedgerError.ToCodeName(LedgerErrorCode.VersionMismatch), "An account is not at the expected version."),
         (LedgerError.ToCodeName(LedgerErrorCode.Overloaded), "The ledger is overloaded; retry shortly."),
         (LedgerError.ToCodeName(LedgerErrorCode.PreconditionFailed), "The account has changed since it was read."),
         (DatabaseUnavailable, "The database is unavailable."),

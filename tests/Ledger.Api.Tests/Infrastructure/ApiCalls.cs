@@ -3,7 +3,7 @@ using MySqlConnector;
 
 namespace Ledger.Api.Tests.Infrastructure;
 
-/// <summary>The requests and checks the transfer, reversal, overdraft and idempotency tests share.</summary>
+/// <summary>The requests and checks the transfer, transaction, reversal, overdraft and idempotency tests share.</summary>
 public static class ApiCalls
 {
     public const string ReplayedHeader = "Idempotent-Replayed";
@@ -18,17 +18,29 @@ public static class ApiCalls
 
     /// <summary>POST /v1/transfers/{transferId}/reversal, with <paramref name="json"/> as the body, or no body at all
     /// (no content, no Content-Type) when it is null.</summary>
-    public static async Task<HttpResponseMessage> ReverseAsync(HttpClient client, string transferId, string? json = null)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        var path = $"/v1/transfers/{transferId}/reversal";
-        return json is null
-            ? await client.PostAsync(new Uri(path, UriKind.Relative), content: null)
-            : await ApiFactory.PostJsonAsync(client, path, json);
-    }
+    public static Task<HttpResponseMessage> ReverseAsync(HttpClient client, string transferId, string? json = null) =>
+        PostOptionalJsonAsync(client, $"/v1/transfers/{transferId}/reversal", json);
 
     public static Task<HttpResponseMessage> ReverseAsync(HttpClient client, Guid transferId, string? json = null) =>
         ReverseAsync(client, transferId.ToString(), json);
+
+    /// <summary>The body of a transaction with an id and legs of accounts and signed amounts in major units.</summary>
+    public static string TransactionJson(Guid id, params (string AccountId, decimal Amount)[] legs) =>
+        JsonSerializer.Serialize(new { id, legs = legs.Select(l => new { accountId = l.AccountId, amount = l.Amount }) });
+
+    public static Task<HttpResponseMessage> PostTransactionAsync(HttpClient client, string json) =>
+        ApiFactory.PostJsonAsync(client, "/v1/transactions", json);
+
+    public static Task<HttpResponseMessage> PostTransactionAsync(HttpClient client, Guid id, params (string AccountId, decimal Amount)[] legs) =>
+        PostTransactionAsync(client, TransactionJson(id, legs));
+
+    /// <summary>POST /v1/transactions/{transactionId}/reversal, with <paramref name="json"/> as the body, or no body at
+    /// all when it is null.</summary>
+    public static Task<HttpResponseMessage> ReverseTransactionAsync(HttpClient client, string transactionId, string? json = null) =>
+        PostOptionalJsonAsync(client, $"/v1/transactions/{transactionId}/reversal", json);
+
+    public static Task<HttpResponseMessage> ReverseTransactionAsync(HttpClient client, Guid transactionId, string? json = null) =>
+        ReverseTransactionAsync(client, transactionId.ToString(), json);
 
     /// <summary>PATCH /v1/accounts/{accountId} with <paramref name="json"/> (no body when null), optionally sending
     /// <paramref name="correlationId"/> as X-Correlation-ID.</summary>
@@ -55,6 +67,15 @@ public static class ApiCalls
         }
 
         return await client.SendAsync(request);
+    }
+
+    /// <summary>POST <paramref name="json"/> to <paramref name="path"/>, or nothing (no content, no Content-Type) when it is null.</summary>
+    private static async Task<HttpResponseMessage> PostOptionalJsonAsync(HttpClient client, string path, string? json)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return json is null
+            ? await client.PostAsync(new Uri(path, UriKind.Relative), content: null)
+            : await ApiFactory.PostJsonAsync(client, path, json);
     }
 
     /// <summary>True when the response carries exactly <c>Idempotent-Replayed: true</c>; false when it has no such
@@ -98,6 +119,10 @@ public static class ApiCalls
         Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {await ApiFactory.DescribeAsync(response)}");
         return await ApiFactory.ReadJsonAsync(response);
     }
+
+    /// <summary>Asserts <paramref name="expected"/> (201 or 200) and returns the transaction in the body.</summary>
+    public static Task<JsonElement> AssertTransactionAsync(HttpResponseMessage response, HttpStatusCode expected) =>
+        AssertTransferAsync(response, expected);
 
     /// <summary>One value read directly from the database.</summary>
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql, params (string Name, object? Value)[] parameters)
