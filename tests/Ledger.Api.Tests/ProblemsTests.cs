@@ -23,6 +23,7 @@ public sealed class ProblemsTests
         { LedgerErrorCode.BalanceOutOfRange, 422, 422 },
         { LedgerErrorCode.VersionMismatch, 409, 409 },
         { LedgerErrorCode.TransactionNotFound, 404, 404 },
+        { LedgerErrorCode.PreconditionFailed, 412, 412 },
     };
 
     [Theory]
