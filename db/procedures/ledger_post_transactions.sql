@@ -121,6 +121,7 @@ BEGIN
         CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_refused (
             n INT NOT NULL PRIMARY KEY
         ) ENGINE = MEMORY;
+        SET SESSION group_concat_max_len = GREATEST(@@SESSION.group_concat_max_len, 16777216);
         SET @ledger_post_tables_v1 = 1;
     END IF;
     DELETE FROM ledger_post_tx;
@@ -165,34 +166,28 @@ BEGIN
       FROM ledger_post_tx b
       STRAIGHT_JOIN entries e ON e.transfer_id = b.v
      WHERE b.v IS NOT NULL;
-    UPDATE ledger_post_tx b
-      JOIN (SELECT n, COUNT(*) AS legs FROM ledger_post_legs GROUP BY n) g ON g.n = b.n
-       SET b.legs = g.legs;
+
 
     -- 2. Lock the accounts of the batch in byte order, with one range read of the primary key (a literal IN list is
     -- read in key order; the index is forced, so the rows locked are exactly these, whatever the statistics say).
     INSERT IGNORE INTO ledger_post_accounts (id) SELECT account FROM ledger_post_legs;
-    SET SESSION group_concat_max_len = GREATEST(@@SESSION.group_concat_max_len, 16777216);
-    SET @ledger_post_ids = NULL;
     SELECT GROUP_CONCAT(QUOTE(id) ORDER BY id SEPARATOR ',') INTO @ledger_post_ids FROM ledger_post_accounts;
     IF @ledger_post_ids IS NOT NULL THEN
         SET @ledger_post_lock = CONCAT('SELECT COUNT(*) INTO @ledger_post_locked FROM accounts FORCE INDEX (PRIMARY) ',
                                        'WHERE id IN (', @ledger_post_ids, ') FOR UPDATE');
         PREPARE ledger_post_lock FROM @ledger_post_lock;
+        -- (Kept prepared until the next call prepares the name again, which deallocates it.)
         EXECUTE ledger_post_lock;
-        DEALLOCATE PREPARE ledger_post_lock;
-        SET @ledger_post_ids = NULL, @ledger_post_lock = NULL;
     END IF;
 
     -- 3. Idempotency: a known id answers with its first outcome, whatever the accounts look like now. A posted
-    -- transaction matches when its header does and every requested leg is one of its entries (same account, same
-    -- amount) and their counts agree.
+    -- transaction matches when its header does, every requested leg is one of its entries (same account, same
+    -- amount), and the request has as many legs as it has.
     UPDATE ledger_post_tx b
       STRAIGHT_JOIN transactions x ON x.id = b.id
       STRAIGHT_JOIN currencies cur ON cur.code = x.currency
-       SET b.replayed = 1, b.currency = x.currency, b.minor_units = cur.minor_units,
-           b.status = IF(x.legs = b.legs
-                         AND (b.c IS NULL OR x.currency = b.c)
+       SET b.replayed = 1, b.currency = x.currency, b.minor_units = cur.minor_units, b.legs = x.legs,
+           b.status = IF((b.c IS NULL OR x.currency = b.c)
                          AND x.client_timestamp <=> b.t
                          AND x.reference <=> b.r
                          AND x.reversal_of <=> b.v
@@ -204,9 +199,9 @@ BEGIN
            SET l.matched = (e.amount = COALESCE(l.delta, l.m * CASE b.minor_units WHEN 0 THEN 1 WHEN 1 THEN 10
                                                                WHEN 2 THEN 100 WHEN 3 THEN 1000 ELSE 10000 END));
         UPDATE ledger_post_tx b
-          JOIN (SELECT n, MIN(matched) AS matched FROM ledger_post_legs GROUP BY n) g ON g.n = b.n
+          LEFT JOIN (SELECT n, MIN(matched) AS matched, COUNT(*) AS legs FROM ledger_post_legs GROUP BY n) g ON g.n = b.n
            SET b.status = 2
-         WHERE b.status = 1 AND g.matched = 0;
+         WHERE b.status = 1 AND NOT (g.matched <=> 1 AND g.legs = b.legs);
     END IF;
     IF EXISTS (SELECT 1 FROM ledger_post_tx b STRAIGHT_JOIN transaction_rejections x ON x.id = b.id WHERE b.status IS NULL) THEN
         UPDATE ledger_post_tx b
@@ -249,6 +244,7 @@ BEGIN
     -- 5. Refusals that do not depend on the order within the batch.
     UPDATE ledger_post_tx b
       JOIN (SELECT l.n,
+                   COUNT(*) AS legs,
                    MIN(CASE WHEN a.found = 0 AND COALESCE(l.delta, l.m) < 0 THEN l.account END) AS unknown_debit,
                    MIN(CASE WHEN a.found = 0 AND COALESCE(l.delta, l.m) > 0 THEN l.account END) AS unknown_credit,
                    COUNT(DISTINCT a.currency) AS currencies,
@@ -262,7 +258,7 @@ BEGIN
               FROM ledger_post_legs l
               JOIN ledger_post_accounts a ON a.id = l.account
              GROUP BY l.n) g ON g.n = b.n
-       SET b.currency = g.currency, b.minor_units = g.minor_units,
+       SET b.currency = g.currency, b.minor_units = g.minor_units, b.legs = g.legs,
            b.account = COALESCE(g.unknown_debit, g.unknown_credit),
            b.status = CASE
                           WHEN g.unknown_debit IS NOT NULL THEN 3

@@ -119,15 +119,7 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
         await using var writer = new MySqlConnection(fixture.ConnectionString);
         await writer.OpenAsync();
         await using var transaction = await writer.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
-        await using (var call = new MySqlCommand(
-            "CALL ledger_post_transfer(@id, @s, @d, 1.00, NULL, NULL, NULL, NULL, 'other-writer', NULL, UTC_TIMESTAMP(6))",
-            writer, transaction))
-        {
-            call.Parameters.AddWithValue("@id", Guid.CreateVersion7().ToByteArray(bigEndian: true));
-            call.Parameters.AddWithValue("@s", account);
-            call.Parameters.AddWithValue("@d", other);
-            Assert.Equal(0L, Convert.ToInt64(await call.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
-        }
+        await PostInOpenTransactionAsync(writer, transaction, account, other);
 
         var change = fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest
         {
@@ -183,15 +175,7 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
         await using var other = new MySqlConnection(fixture.ConnectionString);
         await other.OpenAsync();
         await using var transaction = await other.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
-        await using (var call = new MySqlCommand("CALL ledger_post_transactions(@batch, UTC_TIMESTAMP(6))", other, transaction))
-        {
-            call.Parameters.AddWithValue("@batch", PostingStore.ToJson([new PostingCommand(Guid.CreateVersion7(),
-                [new LegCommand(source, -1m), new LegCommand(destination, 1m)], null, null, null, null, "other-writer", null)]));
-            await using var reader = await call.ExecuteReaderAsync();
-            Assert.True(await reader.ReadAsync());
-            // Status 0: the other writer's transfer is applied, and its transaction holds both accounts.
-            Assert.Equal(0L, Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
-        }
+        await PostInOpenTransactionAsync(other, transaction, source, destination);
 
         var otherTransaction = await CurrentTransactionAsync(other, transaction);
 
@@ -202,6 +186,19 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
         await WaitUntilSomeoneWaitsOnAsync(otherTransaction, posting);
         await transaction.CommitAsync();
         return await posting;
+    }
+
+    /// <summary>Another writer's posting of 1.00 from <paramref name="source"/> to <paramref name="destination"/>, applied
+    /// in its open transaction, which then holds both accounts until it commits or rolls back.</summary>
+    private static async Task PostInOpenTransactionAsync(MySqlConnection connection, MySqlTransaction transaction, string source, string destination)
+    {
+        await using var call = new MySqlCommand("CALL ledger_post_transactions(@batch, UTC_TIMESTAMP(6))", connection, transaction);
+        call.Parameters.AddWithValue("@batch", PostingStore.ToJson([new PostingCommand(Guid.CreateVersion7(),
+            [new LegCommand(source, -1m), new LegCommand(destination, 1m)], null, null, null, null, "other-writer", null)]));
+        await using var reader = await call.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        // Status 0: the other writer's transfer is applied, and its transaction holds both accounts.
+        Assert.Equal(0L, Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>The connection's transaction id: unique, unlike the thread id of a pooled connection, so a lock wait
