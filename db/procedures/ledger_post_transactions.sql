@@ -127,7 +127,6 @@ BEGIN
     DELETE FROM ledger_post_tx;
     DELETE FROM ledger_post_legs;
     DELETE FROM ledger_post_accounts;
-    DELETE FROM ledger_post_running;
     DELETE FROM ledger_post_refused;
 
     -- 1. The batch.
