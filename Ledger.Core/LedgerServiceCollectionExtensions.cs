@@ -1,4 +1,5 @@
 using Ledger;
+using Ledger.Accounts;
 using Ledger.Cache;
 using Ledger.Outbox;
 using Ledger.Hosting;
@@ -94,6 +95,7 @@ public static class LedgerServiceCollectionExtensions
         services.TryAddSingleton<PostingRunner>();
         services.TryAddSingleton<TransactionBatcher>();
         services.TryAddSingleton<PostingService>();
+        services.TryAddSingleton<AccountService>();
         services.TryAddSingleton<ILedger, LedgerService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MigrateOnStartupService>());
         // After the migrations (hosted services start in order); it does nothing when Ledger:Outbox:SweeperEnabled is false.
