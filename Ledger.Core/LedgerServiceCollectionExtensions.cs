@@ -62,8 +62,8 @@ public static class LedgerServiceCollectionExtensions
         services.TryAddSingleton(provider => new VerifierDataSource(DataSource(provider, "ledger-verifier", maximumPoolSize: 2)));
         // Posting has a pool of its own whose connections are not reset between uses: the posting procedure keeps its
         // MEMORY temporary tables on the connection, and a reset would drop them, so every post would create five
-        // tables again (milliseconds of database time, most of a lone post's cost, as measured in docs/performance.md). Nothing
-        // else runs on these connections, and every use ends its transaction (ADR 0017).
+        // tables again (milliseconds of database time, most of a lone post's cost: docs/performance.md). Nothing else
+        // runs on these connections, and every use ends its transaction (ADR 0017).
         services.TryAddSingleton(provider => new PostingDataSource(DataSource(provider, "ledger-posting", maximumPoolSize: null, reset: false)));
         services.TryAddSingleton(provider =>
             new LedgerStore(provider.GetRequiredService<MySqlDataSource>()));
