@@ -9,12 +9,13 @@ namespace Ledger;
 /// </summary>
 /// <remarks>
 /// What the calls throw: <see cref="ArgumentNullException"/> for a null request (a bug of the caller);
-/// <see cref="OperationCanceledException"/> when the token is cancelled; and, when the database fails,
-/// <see cref="MySqlConnector.MySqlException"/> (or the <see cref="IOException"/>, <see cref="System.Net.Sockets.SocketException"/>
-/// or <see cref="TimeoutException"/> a broken connection raises). <see cref="DatabaseFaults.IsUnavailable"/> tells an
-/// outage the posting retries could not ride out (the same request, with the same id, may be sent again later) from
-/// a deployment fault (<see cref="DatabaseFaults.IsMisconfigured"/>: a missing grant, migrations not applied), which
-/// retrying cannot cure. A Redis failure is never thrown: the cache is skipped and the database answers.
+/// <see cref="OperationCanceledException"/> when the token is cancelled; <see cref="LedgerUnavailableException"/> when
+/// the database is unreachable or stayed unavailable through the retries (the same request, with the same id, may be
+/// sent again later; the database client's exception is inside it); and the database client's exception itself
+/// (<see cref="MySqlConnector.MySqlException"/>) for any other database failure, such as a deployment fault
+/// (<see cref="DatabaseFaults.IsMisconfigured"/>: a missing grant, migrations not applied), which retrying cannot cure.
+/// <see cref="DatabaseFaults.IsUnavailable"/> is true for a <see cref="LedgerUnavailableException"/> too. A Redis failure
+/// is never thrown: the cache is skipped and the database answers.
 /// </remarks>
 public interface ILedger
 {
@@ -62,8 +63,9 @@ public interface ILedger
     /// <see cref="LedgerErrorCode.ConcurrencyConflict"/> or <see cref="LedgerErrorCode.Overloaded"/> (nothing was
     /// decided: send the same request again shortly).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="request"/> is null.</exception>
-    /// <exception cref="MySqlConnector.MySqlException">The database failed after the retries (see the remarks of
-    /// <see cref="ILedger"/>); the outcome is then unknown to the caller, and the same request with the same id tells it.</exception>
+    /// <exception cref="LedgerUnavailableException">The database stayed unavailable through the retries; the outcome is
+    /// then unknown to the caller, and the same request with the same id tells it.</exception>
+    /// <exception cref="MySqlConnector.MySqlException">Another database failure (see the remarks of <see cref="ILedger"/>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the transfer may
     /// still have been posted, and the same request with the same id tells.</exception>
     Task<LedgerResult<Transfer>> PostTransferAsync(PostTransferRequest request, CancellationToken cancellationToken = default);

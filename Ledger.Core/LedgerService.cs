@@ -51,16 +51,19 @@ internal sealed class LedgerService : ILedger
     public Task<LedgerResult<Account>> CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _accounts.CreateAsync(request, cancellationToken);
+        return Reachable(_accounts.CreateAsync(request, cancellationToken));
     }
 
     public Task<LedgerResult<Account>> SetOverdraftLimitAsync(SetOverdraftLimitRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _accounts.SetOverdraftLimitAsync(request, cancellationToken);
+        return Reachable(_accounts.SetOverdraftLimitAsync(request, cancellationToken));
     }
 
-    public async Task<LedgerResult<Account>> GetAccountAsync(string accountId, CancellationToken cancellationToken = default)
+    public Task<LedgerResult<Account>> GetAccountAsync(string accountId, CancellationToken cancellationToken = default) =>
+        Reachable(GetAccountCoreAsync(accountId, cancellationToken));
+
+    private async Task<LedgerResult<Account>> GetAccountCoreAsync(string accountId, CancellationToken cancellationToken)
     {
         if (AccountService.InvalidAccountId<Account>(accountId) is { } invalid)
         {
@@ -71,7 +74,10 @@ internal sealed class LedgerService : ILedger
         return row is null ? AccountService.AccountNotFound<Account>(accountId) : LedgerResult<Account>.Success(AccountService.ToAccount(row));
     }
 
-    public async Task<LedgerResult<Balance>> GetBalanceAsync(string accountId, CancellationToken cancellationToken = default)
+    public Task<LedgerResult<Balance>> GetBalanceAsync(string accountId, CancellationToken cancellationToken = default) =>
+        Reachable(GetBalanceCoreAsync(accountId, cancellationToken));
+
+    private async Task<LedgerResult<Balance>> GetBalanceCoreAsync(string accountId, CancellationToken cancellationToken)
     {
         if (AccountService.InvalidAccountId<Balance>(accountId) is { } invalid)
         {
@@ -114,35 +120,39 @@ internal sealed class LedgerService : ILedger
     public Task<LedgerResult<Transfer>> PostTransferAsync(PostTransferRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _posting.PostTransferAsync(request, cancellationToken);
+        return Reachable(_posting.PostTransferAsync(request, cancellationToken));
     }
 
     public Task<LedgerResult<Transfer>> ReverseTransferAsync(ReverseTransferRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _posting.ReverseTransferAsync(request, cancellationToken);
+        return Reachable(_posting.ReverseTransferAsync(request, cancellationToken));
     }
 
     public Task<LedgerResult<Transfer>> GetTransferAsync(Guid transferId, CancellationToken cancellationToken = default) =>
-        _posting.GetTransferAsync(transferId, cancellationToken);
+        Reachable(_posting.GetTransferAsync(transferId, cancellationToken));
 
     public Task<LedgerResult<Transaction>> PostTransactionAsync(PostTransactionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _posting.PostTransactionAsync(request, cancellationToken);
+        return Reachable(_posting.PostTransactionAsync(request, cancellationToken));
     }
 
     public Task<LedgerResult<Transaction>> ReverseTransactionAsync(ReverseTransactionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _posting.ReverseTransactionAsync(request, cancellationToken);
+        return Reachable(_posting.ReverseTransactionAsync(request, cancellationToken));
     }
 
     public Task<LedgerResult<Transaction>> GetTransactionAsync(Guid transactionId, CancellationToken cancellationToken = default) =>
-        _posting.GetTransactionAsync(transactionId, cancellationToken);
+        Reachable(_posting.GetTransactionAsync(transactionId, cancellationToken));
 
-    public async Task<LedgerResult<EntryPage>> ListEntriesAsync(
-        string accountId, int limit, long? beforeVersion, CancellationToken cancellationToken = default)
+    public Task<LedgerResult<EntryPage>> ListEntriesAsync(
+        string accountId, int limit, long? beforeVersion, CancellationToken cancellationToken = default) =>
+        Reachable(ListEntriesCoreAsync(accountId, limit, beforeVersion, cancellationToken));
+
+    private async Task<LedgerResult<EntryPage>> ListEntriesCoreAsync(
+        string accountId, int limit, long? beforeVersion, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         validation.AccountId("accountId", accountId);
@@ -187,7 +197,7 @@ internal sealed class LedgerService : ILedger
     public Task<IntegrityReport> VerifyAsync(int maxMismatches = 100, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxMismatches);
-        return _verifier.VerifyAsync(maxMismatches, cancellationToken);
+        return Reachable(_verifier.VerifyAsync(maxMismatches, cancellationToken));
     }
 
     public async Task<MigrationResult> MigrateAsync(CancellationToken cancellationToken = default) =>
@@ -195,6 +205,22 @@ internal sealed class LedgerService : ILedger
 
     public Task<MigrationStatus> GetMigrationStatusAsync(CancellationToken cancellationToken = default) =>
         _migrator.GetStatusAsync(_options.EffectiveMigrationConnectionString, cancellationToken);
+
+    /// <summary>The one place a database outage that outlasted the retries becomes <see cref="LedgerUnavailableException"/>
+    /// (the database client's exception inside it); every other exception passes unchanged.</summary>
+    private static async Task<T> Reachable<T>(Task<T> call)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (LedgerUnavailableException or OperationCanceledException) && DatabaseFaults.IsUnavailable(ex))
+        {
+            throw new LedgerUnavailableException(
+                "The ledger's database is unavailable; nothing is known to have changed. Send the same request again, with the same id, once it is back.",
+                ex);
+        }
+    }
 
     internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>
         new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);

@@ -12,7 +12,8 @@
 --      deadlocking. Everything below happens under these locks: another post of the same id has committed or not
 --      begun;
 --   3. known ids are answered from transactions and transaction_rejections (replays and idempotency conflicts);
---   4. a reversal of a transaction that does not exist (11), or that is reversed already (12), is refused;
+--   4. a reversal of a transaction that does not exist (11), or that is reversed already (12), is refused (a second
+--      reversal of one transaction within the batch is decided in step 6: refused (12) if the one before it posts);
 --   5. the refusals that do not depend on the order within the batch are decided for all at once, checked in this
 --      order: an unknown debited account (3), an unknown credited account (4), accounts in different currencies or
 --      not in the requested one (5), an amount with more fraction digits than the currency has (8);
@@ -65,7 +66,7 @@ BEGIN
     -- rather than dropped: the posting pool does not reset its connections, so they stay between calls (creating
     -- them is most of a lone post's cost). The session variable says they exist (a connection reset clears both);
     -- its name carries the tables' shape, so a later version that changes them must change the name too.
-    IF @ledger_post_tables_v1 IS NULL THEN
+    IF @ledger_post_tables_v2 IS NULL THEN
         CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_tx (
             n           INT NOT NULL PRIMARY KEY,
             id          BINARY(16) NOT NULL,
@@ -90,6 +91,7 @@ BEGIN
             account VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
             m       DECIMAL(18, 4) NULL,
             e       BIGINT NULL,
+            v       BINARY(16) NULL,
             delta   BIGINT NULL,
             live    TINYINT UNSIGNED NOT NULL DEFAULT 0,
             matched TINYINT UNSIGNED NOT NULL DEFAULT 0,
@@ -115,6 +117,7 @@ BEGIN
             k        BIGINT NOT NULL,
             short    TINYINT UNSIGNED NOT NULL,
             mismatch TINYINT UNSIGNED NOT NULL,
+            dup      TINYINT UNSIGNED NOT NULL,
             PRIMARY KEY (n, account)
         ) ENGINE = MEMORY;
         -- Transactions refused in one round of step 6 (and, in step 4, second reversals of one transaction).
@@ -122,7 +125,7 @@ BEGIN
             n INT NOT NULL PRIMARY KEY
         ) ENGINE = MEMORY;
         SET SESSION group_concat_max_len = GREATEST(@@SESSION.group_concat_max_len, 16777216);
-        SET @ledger_post_tables_v1 = 1;
+        SET @ledger_post_tables_v2 = 1;
     END IF;
     DELETE FROM ledger_post_tx;
     DELETE FROM ledger_post_legs;
@@ -160,8 +163,8 @@ BEGIN
                        e BIGINT PATH '$.e'))) jt
          WHERE jt.a IS NOT NULL;
     END;
-    INSERT INTO ledger_post_legs (n, account, delta)
-    SELECT b.n, e.account_id, -e.amount
+    INSERT INTO ledger_post_legs (n, account, delta, v)
+    SELECT b.n, e.account_id, -e.amount, b.v
       FROM ledger_post_tx b
       STRAIGHT_JOIN entries e ON e.transfer_id = b.v
      WHERE b.v IS NOT NULL;
@@ -217,20 +220,18 @@ BEGIN
          WHERE b.status IS NULL;
     END IF;
 
-    -- 4. Reversals: the transaction exists and is not reversed yet, nor by an earlier reversal of this batch.
+    -- 4. Reversals: the transaction exists and is not reversed yet. (A second reversal of one transaction in this
+    -- batch is decided in step 6, in batch order: it is refused only if the one before it posts.)
     IF EXISTS (SELECT 1 FROM ledger_post_tx WHERE v IS NOT NULL AND status IS NULL) THEN
+        -- A transaction that committed after step 1 read the entries (in flight in another batch then) counts as not
+        -- found: its legs were not there to read, and its accounts are not locked. Not recorded: a retry finds it.
         UPDATE ledger_post_tx b
           LEFT JOIN transactions o ON o.id = b.v
           LEFT JOIN transactions r ON r.reversal_of = b.v
-           SET b.status = CASE WHEN o.id IS NULL THEN 11 WHEN r.id IS NOT NULL THEN 12 END
+          LEFT JOIN (SELECT DISTINCT n FROM ledger_post_legs) l ON l.n = b.n
+           SET b.status = CASE WHEN o.id IS NULL OR l.n IS NULL THEN 11 WHEN r.id IS NOT NULL THEN 12 END
          WHERE b.v IS NOT NULL AND b.status IS NULL;
-        INSERT INTO ledger_post_refused (n)
-        SELECT n
-          FROM (SELECT n, ROW_NUMBER() OVER (PARTITION BY v ORDER BY n) AS nth
-                  FROM ledger_post_tx WHERE v IS NOT NULL AND status IS NULL) w
-         WHERE nth > 1;
-        UPDATE ledger_post_tx b JOIN ledger_post_refused x ON x.n = b.n SET b.status = 12;
-        DELETE FROM ledger_post_refused;
+        SELECT COUNT(*) > COUNT(DISTINCT v) INTO v_one_per_round FROM ledger_post_tx WHERE v IS NOT NULL AND status IS NULL;
     END IF;
 
     -- The state of the locked accounts (those named only by replays are read too, and left unchanged).
@@ -272,15 +273,18 @@ BEGIN
            l.delta = COALESCE(l.delta, CAST(l.m * CASE b.minor_units WHEN 0 THEN 1 WHEN 1 THEN 10 WHEN 2 THEN 100
                                                                      WHEN 3 THEN 1000 ELSE 10000 END AS SIGNED));
 
-    -- 6. Expected versions, funds and range, in batch order. One offender per round when refusing one transaction
-    -- could cure a leg of a later one in ways the quick rule below does not see: an account that could go above the
-    -- largest BIGINT even were every debit refused (almost never), a leg with an expected version, or a transaction
-    -- with more than one debit (refused for one debit, it gives back what its others took).
-    SELECT COUNT(*) > 0 INTO v_one_per_round
-      FROM (SELECT l.account, SUM(l.delta) AS credits
-              FROM ledger_post_legs l WHERE l.live = 1 AND l.delta > 0 GROUP BY l.account) c
-      JOIN ledger_post_accounts a ON a.id = c.account
-     WHERE a.balance + c.credits > 9223372036854775807;
+    -- 6. Second reversals, expected versions, funds and range, in batch order. One offender per round when refusing
+    -- one transaction could cure a later one in ways the quick rule below does not see: two reversals of one
+    -- transaction (the second stands if the first is refused), an account that could go above the largest BIGINT
+    -- even were every debit refused (almost never), a leg with an expected version, or a transaction with more than
+    -- one debit (refused for one debit, it gives back what its others took).
+    IF NOT v_one_per_round THEN
+        SELECT COUNT(*) > 0 INTO v_one_per_round
+          FROM (SELECT l.account, SUM(l.delta) AS credits
+                  FROM ledger_post_legs l WHERE l.live = 1 AND l.delta > 0 GROUP BY l.account) c
+          JOIN ledger_post_accounts a ON a.id = c.account
+         WHERE a.balance + c.credits > 9223372036854775807;
+    END IF;
     IF NOT v_one_per_round THEN
         SELECT COUNT(*) > 0 INTO v_one_per_round
           FROM (SELECT n FROM ledger_post_legs WHERE live = 1 GROUP BY n
@@ -288,19 +292,21 @@ BEGIN
     END IF;
     funds: LOOP
         DELETE FROM ledger_post_running;
-        INSERT INTO ledger_post_running (n, account, delta, run, k, short, mismatch)
+        INSERT INTO ledger_post_running (n, account, delta, run, k, short, mismatch, dup)
         SELECT w.n, w.account, w.delta, w.run, w.k,
                CASE WHEN w.delta < 0 THEN w.balance + w.run < -w.overdraft_limit
                     ELSE w.balance + w.run > 9223372036854775807 END,
-               COALESCE(w.e <> w.version + w.k - 1, 0)
-          FROM (SELECT l.n, l.account, l.delta, l.e, a.balance, a.overdraft_limit, a.version,
+               COALESCE(w.e <> w.version + w.k - 1, 0),
+               w.v IS NOT NULL AND w.nth > 1
+          FROM (SELECT l.n, l.account, l.delta, l.e, l.v, a.balance, a.overdraft_limit, a.version,
+                       DENSE_RANK() OVER (PARTITION BY l.v ORDER BY l.n) AS nth,
                        SUM(l.delta) OVER (PARTITION BY l.account ORDER BY l.n
                                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run,
                        ROW_NUMBER() OVER (PARTITION BY l.account ORDER BY l.n) AS k
                   FROM ledger_post_legs l
                   JOIN ledger_post_accounts a ON a.id = l.account
                  WHERE l.live = 1) w;
-        SELECT MIN(n) INTO v_first FROM ledger_post_running WHERE short = 1 OR mismatch = 1;
+        SELECT MIN(n) INTO v_first FROM ledger_post_running WHERE short = 1 OR mismatch = 1 OR dup = 1;
         IF v_first IS NULL THEN
             LEAVE funds;
         END IF;
@@ -321,18 +327,20 @@ BEGIN
              WHERE (n = v_first)
                 OR (short = 1 AND delta < 0 AND COALESCE(earlier_short, 0) = 0 AND COALESCE(credits, 0) = 0);
         END IF;
-        -- A transaction is refused for its first fault in the order: stale version (15), a short debit (6), an
-        -- overflowing credit (14); account names the leg.
+        -- A transaction is refused for its first fault in the order: reversed already by the reversal before it (12),
+        -- stale version (15), a short debit (6), an overflowing credit (14); account names the leg.
         UPDATE ledger_post_tx b
           JOIN (SELECT r.n,
+                       MAX(r.dup) AS dup,
                        MIN(CASE WHEN r.mismatch = 1 THEN r.account END) AS stale,
                        MIN(CASE WHEN r.short = 1 AND r.delta < 0 THEN r.account END) AS short_debit,
                        MIN(CASE WHEN r.short = 1 AND r.delta > 0 THEN r.account END) AS overflow
                   FROM ledger_post_running r
                   JOIN ledger_post_refused x ON x.n = r.n
                  GROUP BY r.n) g ON g.n = b.n
-           SET b.status = CASE WHEN g.stale IS NOT NULL THEN 15 WHEN g.short_debit IS NOT NULL THEN 6 ELSE 14 END,
-               b.account = COALESCE(g.stale, g.short_debit, g.overflow);
+           SET b.status = CASE WHEN g.dup = 1 THEN 12 WHEN g.stale IS NOT NULL THEN 15 WHEN g.short_debit IS NOT NULL THEN 6
+                               ELSE 14 END,
+               b.account = IF(g.dup = 1, NULL, COALESCE(g.stale, g.short_debit, g.overflow));
         UPDATE ledger_post_legs l JOIN ledger_post_refused x ON x.n = l.n SET l.live = 0;
         DELETE FROM ledger_post_refused;
     END LOOP;

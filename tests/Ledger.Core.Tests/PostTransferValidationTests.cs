@@ -5,7 +5,7 @@ namespace Ledger.Core.Tests;
 /// <summary>
 /// The ledger validates every request before it touches the database. Each test uses a real ledger whose database is
 /// unreachable: a refusal must be a <see cref="LedgerErrorCode.ValidationFailed"/> naming the field, and a request that
-/// passes validation must fail only when it reaches the database (a <see cref="MySqlException"/>).
+/// passes validation must fail only when it reaches the (unreachable) database: a <see cref="LedgerUnavailableException"/>.
 /// </summary>
 public sealed class PostTransferValidationTests : IDisposable
 {
@@ -319,8 +319,10 @@ public sealed class PostTransferValidationTests : IDisposable
         {
             result = await call();
         }
-        catch (MySqlException)
+        catch (LedgerUnavailableException unavailable)
         {
+            // The ledger's own exception for an unreachable database, with the client's inside.
+            Assert.True(DatabaseFaults.IsUnavailable(unavailable.InnerException!), unavailable.ToString());
             return;
         }
 

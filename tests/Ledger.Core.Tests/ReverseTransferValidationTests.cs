@@ -86,8 +86,10 @@ public sealed class ReverseTransferValidationTests : IDisposable
         {
             result = await _ledger.Ledger.ReverseTransferAsync(request);
         }
-        catch (MySqlException)
+        catch (LedgerUnavailableException unavailable)
         {
+            // The ledger's own exception for an unreachable database, with the client's inside.
+            Assert.True(DatabaseFaults.IsUnavailable(unavailable.InnerException!), unavailable.ToString());
             return;
         }
 

@@ -5,7 +5,7 @@ namespace Ledger.Core.Tests;
 
 /// <summary>
 /// A real <see cref="ILedger"/> built through <c>AddLedger</c> whose database cannot be reached (port 1 on the loopback
-/// refuses at once) and with no cache: whatever passes validation fails with a <c>MySqlException</c>, so a test can
+/// refuses at once) and with no cache: whatever passes validation fails with a <see cref="LedgerUnavailableException"/>, so a test can
 /// tell a validation refusal from a request that got as far as the database.
 /// </summary>
 internal sealed class UnreachableLedger : IDisposable

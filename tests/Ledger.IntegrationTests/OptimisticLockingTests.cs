@@ -74,7 +74,7 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
         }
 
         var first = ledger.PostTransferAsync(Request());
-        await WaitUntilSomeoneWaitsOnAsync(await CurrentTransactionAsync(other, transaction), first);
+        await OtherWriter.WaitUntilSomeoneWaitsOnAsync(fixture, await OtherWriter.CurrentTransactionAsync(other, transaction), first);
         var second = ledger.PostTransferAsync(Request());
         var third = await ledger.PostTransferAsync(Request());
         await transaction.CommitAsync();
@@ -119,13 +119,13 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
         await using var writer = new MySqlConnection(fixture.ConnectionString);
         await writer.OpenAsync();
         await using var transaction = await writer.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
-        await PostInOpenTransactionAsync(writer, transaction, account, other);
+        await OtherWriter.PostInOpenTransactionAsync(writer, transaction, account, other);
 
         var change = fixture.Ledger.SetOverdraftLimitAsync(new SetOverdraftLimitRequest
         {
             AccountId = account, OverdraftLimit = 50m, ExpectedVersion = read.Value.Version,
         });
-        await WaitUntilSomeoneWaitsOnAsync(await CurrentTransactionAsync(writer, transaction), change);
+        await OtherWriter.WaitUntilSomeoneWaitsOnAsync(fixture, await OtherWriter.CurrentTransactionAsync(writer, transaction), change);
         if (postingCommits)
         {
             await transaction.CommitAsync();
@@ -175,80 +175,16 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
         await using var other = new MySqlConnection(fixture.ConnectionString);
         await other.OpenAsync();
         await using var transaction = await other.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
-        await PostInOpenTransactionAsync(other, transaction, source, destination);
+        await OtherWriter.PostInOpenTransactionAsync(other, transaction, source, destination);
 
-        var otherTransaction = await CurrentTransactionAsync(other, transaction);
+        var otherTransaction = await OtherWriter.CurrentTransactionAsync(other, transaction);
 
         var posting = ledger.PostTransferAsync(new PostTransferRequest
         {
             Id = id ?? Guid.CreateVersion7(), SourceAccountId = source, DestinationAccountId = destination, Amount = 2m,
         });
-        await WaitUntilSomeoneWaitsOnAsync(otherTransaction, posting);
+        await OtherWriter.WaitUntilSomeoneWaitsOnAsync(fixture, otherTransaction, posting);
         await transaction.CommitAsync();
         return await posting;
-    }
-
-    /// <summary>Another writer's posting of 1.00 from <paramref name="source"/> to <paramref name="destination"/>, applied
-    /// in its open transaction, which then holds both accounts until it commits or rolls back.</summary>
-    private static async Task PostInOpenTransactionAsync(MySqlConnection connection, MySqlTransaction transaction, string source, string destination)
-    {
-        await using var call = new MySqlCommand("CALL ledger_post_transactions(@batch, UTC_TIMESTAMP(6))", connection, transaction);
-        call.Parameters.AddWithValue("@batch", PostingStore.ToJson([new PostingCommand(Guid.CreateVersion7(),
-            [new LegCommand(source, -1m), new LegCommand(destination, 1m)], null, null, null, null, "other-writer", null)]));
-        await using var reader = await call.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync());
-        // Status 0: the other writer's transfer is applied, and its transaction holds both accounts.
-        Assert.Equal(0L, Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>The connection's transaction id: unique, unlike the thread id of a pooled connection, so a lock wait
-    /// of an earlier test (the server caches its lock tables for a moment) cannot be taken for this one.</summary>
-    private static async Task<long> CurrentTransactionAsync(MySqlConnection connection, MySqlTransaction transaction)
-    {
-        await using var me = new MySqlCommand(
-            "SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()", connection, transaction);
-        return Convert.ToInt64(await me.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private async Task WaitUntilSomeoneWaitsOnAsync(long blockingTransaction, Task posting)
-    {
-        // MariaDB lists lock waits in information_schema; MySQL 8 in performance_schema.
-        string[] queries =
-        [
-            "SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS WHERE blocking_trx_id = @trx",
-            "SELECT COUNT(*) FROM performance_schema.data_lock_waits WHERE BLOCKING_ENGINE_TRANSACTION_ID = @trx",
-        ];
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(posting.IsCompleted, "the post finished without waiting for the other writer");
-            foreach (var query in queries)
-            {
-                try
-                {
-                    if (await fixture.ScalarAsync<long>(query, ("@trx", blockingTransaction)) > 0)
-                    {
-                        return;
-                    }
-
-                    break;
-                }
-                catch (MySqlException)
-                {
-                    // This server keeps lock waits in the other place.
-                }
-            }
-
-            // The server refreshes its lock tables only when they have not been read for 0.1 s: poll slower than that.
-            await Task.Delay(150);
-        }
-
-        Assert.Fail($"the post never waited for the other writer's locks (transaction {blockingTransaction}; pool threads {ThreadPool.ThreadCount}, queued {ThreadPool.PendingWorkItemCount}); processes: " +
-                    await fixture.ScalarAsync<string>(
-                        "SELECT GROUP_CONCAT(CONCAT(ID, ' ', COMMAND, ' ', COALESCE(STATE, '-'), ' ', LEFT(COALESCE(INFO, '-'), 60)) SEPARATOR ' | ') " +
-                        "FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND COMMAND <> 'Sleep'") + "; transactions: " +
-                    await fixture.ScalarAsync<string>(
-                        "SELECT GROUP_CONCAT(CONCAT(trx_id, ' ', trx_state, ' ', trx_mysql_thread_id, ' ', COALESCE(trx_query, '-')) SEPARATOR ' | ') " +
-                        "FROM information_schema.INNODB_TRX"));
     }
 }

@@ -1,8 +1,79 @@
+using Ledger.Posting;
+using MySqlConnector;
+
 namespace Ledger.IntegrationTests;
 
 public sealed class ReversalTests(LedgerFixture fixture) : IClassFixture<LedgerFixture>
 {
     private ILedger Ledger => fixture.Ledger;
+
+    /// <summary>A transaction of three legs is reversed as a whole: every leg moved back once, linked to it.</summary>
+    [Fact]
+    public async Task ReverseTransaction_ThreeLegs_MovesEveryLegBackOnce()
+    {
+        var payer = await fixture.CreateFundedAccountAsync(100m, label: "rev3-payer");
+        var shop = await fixture.CreateAccountAsync(label: "rev3-shop");
+        var fee = await fixture.CreateAccountAsync(label: "rev3-fee");
+        var posted = await Ledger.PostTransactionAsync(new PostTransactionRequest
+        {
+            Legs =
+            [
+                new TransactionLegRequest { AccountId = payer, Amount = -30m },
+                new TransactionLegRequest { AccountId = shop, Amount = 29m },
+                new TransactionLegRequest { AccountId = fee, Amount = 1m },
+            ],
+        });
+        Assert.True(posted.IsSuccess, posted.ToString());
+
+        var reversal = await Ledger.ReverseTransactionAsync(new ReverseTransactionRequest { TransactionId = posted.Value.Id });
+        var again = await Ledger.ReverseTransactionAsync(new ReverseTransactionRequest { TransactionId = posted.Value.Id, Id = Guid.CreateVersion7() });
+
+        Assert.True(reversal.IsSuccess, reversal.ToString());
+        Assert.Equal(posted.Value.Id, reversal.Value.ReversalOf);
+        Assert.Equal(
+            posted.Value.Legs.Select(l => (l.AccountId, -l.Amount.MinorUnits)).Order(),
+            reversal.Value.Legs.Select(l => (l.AccountId, l.Amount.MinorUnits)).Order());
+        Assert.Equal(LedgerErrorCode.AlreadyReversed, again.Error?.Code);
+        Assert.Equal((10000L, 3L, 3L), await fixture.AccountStateAsync(payer));
+        Assert.Equal((0L, 2L, 2L), await fixture.AccountStateAsync(shop));
+        Assert.Equal((0L, 2L, 2L), await fixture.AccountStateAsync(fee));
+    }
+
+    /// <summary>A reversal that starts while the transaction it names is still being posted (another writer's open
+    /// transaction) reads no entries to reverse; it waits for that writer, which then commits, and is refused as not
+    /// found, with nothing recorded under its id: the same reversal posts when sent again. (Before, it was posted with
+    /// no legs and failed on the transaction's currency.)</summary>
+    [Fact]
+    public async Task ReverseTransaction_WhileItsTransactionIsBeingPosted_IsNotFoundAndTheSameReversalPostsWhenSentAgain()
+    {
+        var source = await fixture.CreateFundedAccountAsync(10m, label: "rev-inflight-src");
+        var destination = await fixture.CreateAccountAsync(label: "rev-inflight-dst");
+        var original = Guid.CreateVersion7();
+        await using var writer = new MySqlConnection(fixture.ConnectionString);
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
+        await using (var call = new MySqlCommand("CALL ledger_post_transactions(@batch, UTC_TIMESTAMP(6))", writer, transaction))
+        {
+            call.Parameters.AddWithValue("@batch", PostingStore.ToJson([new PostingCommand(original,
+                [new LegCommand(source, -4m), new LegCommand(destination, 4m)], null, null, null, null, "other-writer", null)]));
+            await using var reader = await call.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(0L, Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var reversalId = Guid.CreateVersion7();
+        var early = Ledger.ReverseTransactionAsync(new ReverseTransactionRequest { TransactionId = original, Id = reversalId });
+        await OtherWriter.WaitUntilSomeoneWaitsOnAsync(fixture, await OtherWriter.CurrentTransactionAsync(writer, transaction), early);
+        await transaction.CommitAsync();
+        var refused = await early;
+        var later = await Ledger.ReverseTransactionAsync(new ReverseTransactionRequest { TransactionId = original, Id = reversalId });
+
+        Assert.Equal(LedgerErrorCode.TransactionNotFound, refused.Error?.Code);
+        Assert.False(refused.Replayed);
+        Assert.True(later.IsSuccess && !later.Replayed, later.ToString());
+        Assert.Equal((1000L, 3L, 3L), await fixture.AccountStateAsync(source));
+        Assert.Equal((0L, 2L, 2L), await fixture.AccountStateAsync(destination));
+    }
 
     [Fact]
     public async Task ReverseTransfer_Posted_PostsTheMirrorLinkedToTheOriginal()
