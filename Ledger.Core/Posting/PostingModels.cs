@@ -6,7 +6,8 @@ namespace Ledger.Posting;
 internal sealed record LegCommand(string AccountId, decimal Amount, long? ExpectedVersion = null);
 
 /// <summary>One transaction for <c>ledger_post_transactions</c>: legs (empty for a reversal, whose legs the procedure
-/// derives from <see cref="ReversalOf"/>), and what is recorded with it.</summary>
+/// derives from <see cref="ReversalOf"/>), and what is recorded with it. <see cref="ReversedLegs"/>, for a reversal,
+/// is the number of legs the transaction it reverses must have (2 for the transfer API), else any.</summary>
 internal sealed record PostingCommand(
     Guid Id,
     IReadOnlyList<LegCommand> Legs,
@@ -15,7 +16,8 @@ internal sealed record PostingCommand(
     string? Reference,
     Guid? ReversalOf,
     string PostedBy,
-    string? CorrelationId)
+    string? CorrelationId,
+    int? ReversedLegs = null)
 {
     /// <summary>What two batches in flight at once must not share: the accounts of the legs, and for a reversal the
     /// transaction it reverses (account ids hold no ':', so the two never collide).</summary>

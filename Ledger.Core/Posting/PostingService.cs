@@ -86,7 +86,8 @@ internal sealed class PostingService
             return await SubmitAsync(command, transfer: false, ToTransaction, cancellationToken).ConfigureAwait(false);
         });
 
-    /// <summary>A transfer's reversal: only a transaction of two legs is a transfer, so the original is read first.</summary>
+    /// <summary>A transfer's reversal: only a transaction of two legs is a transfer, which the procedure checks (no read
+    /// of the original first).</summary>
     public Task<LedgerResult<Transfer>> ReverseTransferAsync(ReverseTransferRequest request, CancellationToken cancellationToken) =>
         TimedAsync(async () =>
         {
@@ -95,13 +96,8 @@ internal sealed class PostingService
                 return LedgerResult<Transfer>.Failure(invalid);
             }
 
-            if (await GetTransferAsync(request.TransferId, cancellationToken).ConfigureAwait(false) is { IsSuccess: false } missing)
-            {
-                return missing;
-            }
-
             var command = Command(request.Id ?? Uuids.ReversalIdOf(request.TransferId), [], null, null, request.Reference,
-                request.TransferId, request.PostedBy, request.CorrelationId);
+                request.TransferId, request.PostedBy, request.CorrelationId) with { ReversedLegs = 2 };
             return await SubmitAsync(command, transfer: true, ToTransfer, cancellationToken).ConfigureAwait(false);
         });
 

@@ -119,6 +119,10 @@ internal sealed class PostingStore(MySqlDataSource dataSource)
                 if (item.ReversalOf is { } original)
                 {
                     json.WriteString("v", Hex(original));
+                    if (item.ReversedLegs is { } legs)
+                    {
+                        json.WriteNumber("w", legs);
+                    }
                 }
                 else
                 {

@@ -34,7 +34,8 @@
 --
 -- p_batch is a JSON array of objects: i (id, 32 hex digits), l (the legs: an array of {a: account id, m: amount in
 -- major units as a string, e: expected version or null}; absent for a reversal), v (for a reversal, the id of the
--- transaction it reverses, 32 hex digits; else null), c (currency or null), t (client timestamp 'YYYY-MM-DD
+-- transaction it reverses, 32 hex digits; else null), w (for a reversal, the number of legs the transaction it
+-- reverses must have, or null for any: the transfer API reverses transfers only), c (currency or null), t (client timestamp 'YYYY-MM-DD
 -- hh:mm:ss.ffffff' or null), r (reference or null), p (posted by), k (correlation id or null). Ids are distinct
 -- within a batch (else signal 50108) and accounts within a transaction (else signal 50110); Ledger.Core validates
 -- the rest (2 to 100 legs summing to zero, no zero amount) before it calls.
@@ -66,11 +67,12 @@ BEGIN
     -- rather than dropped: the posting pool does not reset its connections, so they stay between calls (creating
     -- them is most of a lone post's cost). The session variable says they exist (a connection reset clears both);
     -- its name carries the tables' shape, so a later version that changes them must change the name too.
-    IF @ledger_post_tables_v2 IS NULL THEN
+    IF @ledger_post_tables_v3 IS NULL THEN
         CREATE TEMPORARY TABLE IF NOT EXISTS ledger_post_tx (
             n           INT NOT NULL PRIMARY KEY,
             id          BINARY(16) NOT NULL,
             v           BINARY(16) NULL,
+            w           TINYINT UNSIGNED NULL,
             c           CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NULL,
             t           DATETIME(6) NULL,
             r           VARCHAR(256) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
@@ -125,7 +127,7 @@ BEGIN
             n INT NOT NULL PRIMARY KEY
         ) ENGINE = MEMORY;
         SET SESSION group_concat_max_len = GREATEST(@@SESSION.group_concat_max_len, 16777216);
-        SET @ledger_post_tables_v2 = 1;
+        SET @ledger_post_tables_v3 = 1;
     END IF;
     DELETE FROM ledger_post_tx;
     DELETE FROM ledger_post_legs;
@@ -137,12 +139,13 @@ BEGIN
         DECLARE EXIT HANDLER FOR 1062
             SIGNAL SQLSTATE '45000'
                 SET MESSAGE_TEXT = 'ledger_post_transactions: a transaction id occurs twice in one batch', MYSQL_ERRNO = 50108;
-        INSERT INTO ledger_post_tx (n, id, v, c, t, r, p, k)
-        SELECT jt.n, UNHEX(jt.i), UNHEX(jt.v), jt.c, jt.t, jt.r, jt.p, jt.k
+        INSERT INTO ledger_post_tx (n, id, v, w, c, t, r, p, k)
+        SELECT jt.n, UNHEX(jt.i), UNHEX(jt.v), jt.w, jt.c, jt.t, jt.r, jt.p, jt.k
           FROM JSON_TABLE(p_batch, '$[*]' COLUMNS (
                    n FOR ORDINALITY,
                    i CHAR(32) CHARACTER SET ascii PATH '$.i',
                    v CHAR(32) CHARACTER SET ascii PATH '$.v',
+                   w TINYINT UNSIGNED PATH '$.w',
                    c CHAR(3) CHARACTER SET ascii COLLATE ascii_bin PATH '$.c',
                    t DATETIME(6) PATH '$.t',
                    r VARCHAR(256) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.r',
@@ -224,12 +227,14 @@ BEGIN
     -- batch is decided in step 6, in batch order: it is refused only if the one before it posts.)
     IF EXISTS (SELECT 1 FROM ledger_post_tx WHERE v IS NOT NULL AND status IS NULL) THEN
         -- A transaction that committed after step 1 read the entries (in flight in another batch then) counts as not
-        -- found: its legs were not there to read, and its accounts are not locked. Not recorded: a retry finds it.
+        -- found: its legs were not there to read, and its accounts are not locked. Not recorded: a retry finds it. So
+        -- does one of another number of legs than the reversal asks for (w: a transfer's reversal names two).
         UPDATE ledger_post_tx b
           LEFT JOIN transactions o ON o.id = b.v
           LEFT JOIN transactions r ON r.reversal_of = b.v
           LEFT JOIN (SELECT DISTINCT n FROM ledger_post_legs) l ON l.n = b.n
-           SET b.status = CASE WHEN o.id IS NULL OR l.n IS NULL THEN 11 WHEN r.id IS NOT NULL THEN 12 END
+           SET b.status = CASE WHEN o.id IS NULL OR l.n IS NULL OR o.legs <> COALESCE(b.w, o.legs) THEN 11
+                               WHEN r.id IS NOT NULL THEN 12 END
          WHERE b.v IS NOT NULL AND b.status IS NULL;
         SELECT COUNT(*) > COUNT(DISTINCT v) INTO v_one_per_round FROM ledger_post_tx WHERE v IS NOT NULL AND status IS NULL;
     END IF;

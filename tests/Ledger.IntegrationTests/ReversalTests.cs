@@ -39,6 +39,34 @@ public sealed class ReversalTests(LedgerFixture fixture) : IClassFixture<LedgerF
         Assert.Equal((0L, 2L, 2L), await fixture.AccountStateAsync(fee));
     }
 
+    /// <summary>The transfer API reverses transfers only: a transaction of three legs is not found there (the procedure
+    /// checks, without a read first), and nothing is recorded, so it is reversed as a transaction afterwards.</summary>
+    [Fact]
+    public async Task ReverseTransfer_OfATransactionOfThreeLegs_IsTransferNotFoundAndItReversesAsATransaction()
+    {
+        var payer = await fixture.CreateFundedAccountAsync(10m, label: "rev3t-payer");
+        var a = await fixture.CreateAccountAsync(label: "rev3t-a");
+        var b = await fixture.CreateAccountAsync(label: "rev3t-b");
+        var posted = await Ledger.PostTransactionAsync(new PostTransactionRequest
+        {
+            Legs =
+            [
+                new TransactionLegRequest { AccountId = payer, Amount = -3m },
+                new TransactionLegRequest { AccountId = a, Amount = 2m },
+                new TransactionLegRequest { AccountId = b, Amount = 1m },
+            ],
+        });
+        Assert.True(posted.IsSuccess, posted.ToString());
+        var reversalId = Guid.CreateVersion7();
+
+        var asTransfer = await Ledger.ReverseTransferAsync(new ReverseTransferRequest { TransferId = posted.Value.Id, Id = reversalId });
+        var asTransaction = await Ledger.ReverseTransactionAsync(new ReverseTransactionRequest { TransactionId = posted.Value.Id, Id = reversalId });
+
+        Assert.Equal(LedgerErrorCode.TransferNotFound, asTransfer.Error?.Code);
+        Assert.True(asTransaction.IsSuccess && !asTransaction.Replayed, asTransaction.ToString());
+        Assert.Equal((1000L, 3L, 3L), await fixture.AccountStateAsync(payer));
+    }
+
     /// <summary>A reversal that starts while the transaction it names is still being posted (another writer's open
     /// transaction) reads no entries to reverse; it waits for that writer, which then commits, and is refused as not
     /// found, with nothing recorded under its id: the same reversal posts when sent again. (Before, it was posted with

@@ -54,9 +54,11 @@ public sealed class PostingStoreTests
         var original = Guid.Parse("0193a6f2-7c4e-7d2a-9b1e-3f5c8a2d4e61");
         var reversal = new PostingCommand(Guid.CreateVersion7(), [], null, null, "why", original, "system", null);
 
-        using var document = JsonDocument.Parse(PostingStore.ToJson([reversal]));
+        using var document = JsonDocument.Parse(PostingStore.ToJson([reversal, reversal with { ReversedLegs = 2 }]));
 
         Assert.Equal("0193A6F27C4E7D2A9B1E3F5C8A2D4E61", document.RootElement[0].GetProperty("v").GetString());
         Assert.False(document.RootElement[0].TryGetProperty("l", out _));
+        Assert.False(document.RootElement[0].TryGetProperty("w", out _));
+        Assert.Equal(2, document.RootElement[1].GetProperty("w").GetInt32());
     }
 }
