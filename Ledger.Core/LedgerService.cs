@@ -222,8 +222,6 @@ internal sealed class LedgerService : ILedger
         }
     }
 
-    internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>
-        new(value.UtcTicks - (value.UtcTicks % 10), TimeSpan.Zero);
 
     private static Balance ToBalance(BalanceSnapshot snapshot, BalanceSource source) => new(
         snapshot.AccountId, new Money(snapshot.Balance, snapshot.Currency, snapshot.Scale), snapshot.Version, source);

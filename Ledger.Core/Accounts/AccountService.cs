@@ -51,7 +51,7 @@ internal sealed class AccountService(
             return LedgerResult<Account>.Failure(tooHigh);
         }
 
-        var now = Now();
+        var now = timeProvider.Now();
         var id = request.Id ?? Guid.CreateVersion7(now).ToString();
         CreateAccountOutcome outcome;
         try
@@ -124,7 +124,7 @@ internal sealed class AccountService(
         // posting between that read and the change cannot slip through.
         var (status, updated) = await _store.SetOverdraftLimitAsync(
             account.Id, limit, request.ExpectedVersion, request.Actor ?? _options.DefaultActor, request.CorrelationId,
-            Now().UtcDateTime, cancellationToken).ConfigureAwait(false);
+            timeProvider.Now().UtcDateTime, cancellationToken).ConfigureAwait(false);
         if (status == ProcedureStatus.VersionStale)
         {
             return LedgerResult<Account>.Failure(new LedgerError(LedgerErrorCode.PreconditionFailed,
@@ -174,6 +174,4 @@ internal sealed class AccountService(
         new Money(row.OverdraftLimit, row.Currency, row.Scale),
         row.Version,
         new DateTimeOffset(row.CreatedAt));
-
-    private DateTimeOffset Now() => LedgerService.TruncateToMicroseconds(timeProvider.GetUtcNow());
 }

@@ -40,7 +40,7 @@ internal sealed class PostingService
     public Task<LedgerResult<Transfer>> PostTransferAsync(PostTransferRequest request, CancellationToken cancellationToken) =>
         TimedAsync(async () =>
         {
-            var now = Now();
+            var now = _time.Now();
             var validation = new Validation();
             Header(validation, request.Id, request.Currency, request.Timestamp, request.Reference, request.PostedBy, request.CorrelationId, now);
             validation.AccountId("sourceAccountId", request.SourceAccountId);
@@ -70,7 +70,7 @@ internal sealed class PostingService
     public Task<LedgerResult<Transaction>> PostTransactionAsync(PostTransactionRequest request, CancellationToken cancellationToken) =>
         TimedAsync(async () =>
         {
-            var now = Now();
+            var now = _time.Now();
             var validation = new Validation();
             Header(validation, request.Id, request.Currency, request.Timestamp, request.Reference, request.PostedBy, request.CorrelationId, now);
             Legs(validation, request.Legs);
@@ -215,7 +215,7 @@ internal sealed class PostingService
     private PostingCommand Command(
         Guid id, IReadOnlyList<LegCommand> legs, string? currency, DateTimeOffset? timestamp, string? reference, Guid? reversalOf,
         string? postedBy, string? correlationId) =>
-        new(id, legs, currency, timestamp is { } t ? LedgerService.TruncateToMicroseconds(t).UtcDateTime : null,
+        new(id, legs, currency, timestamp is { } t ? LedgerTime.TruncateToMicroseconds(t).UtcDateTime : null,
             Validation.NormalizeText(reference), reversalOf, postedBy ?? _options.DefaultActor, correlationId);
 
     /// <summary>What a transfer and a transaction share: the id, currency, timestamp, reference and attribution.</summary>
@@ -236,7 +236,7 @@ internal sealed class PostingService
         validation.Text("reference", reference, Validation.MaxReferenceLength);
         validation.Attribution("postedBy", postedBy, correlationId);
         // Compared as stored: both sides truncated to microseconds.
-        if (timestamp is { } stamp && LedgerService.TruncateToMicroseconds(stamp) > now + _options.MaxClockSkew)
+        if (timestamp is { } stamp && LedgerTime.TruncateToMicroseconds(stamp) > now + _options.MaxClockSkew)
         {
             validation.Add("timestamp", $"The timestamp is more than {_options.MaxClockSkew} (hh:mm:ss) in the future.");
         }
@@ -341,8 +341,6 @@ internal sealed class PostingService
 
         return null;
     }
-
-    private DateTimeOffset Now() => LedgerService.TruncateToMicroseconds(_time.GetUtcNow());
 
     private static Transaction ToTransaction(TransactionRow row) => new(
         row.Id,

@@ -1,4 +1,3 @@
-using Ledger.Posting;
 using MySqlConnector;
 
 namespace Ledger.IntegrationTests;
@@ -80,14 +79,7 @@ public sealed class ReversalTests(LedgerFixture fixture) : IClassFixture<LedgerF
         await using var writer = new MySqlConnection(fixture.ConnectionString);
         await writer.OpenAsync();
         await using var transaction = await writer.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
-        await using (var call = new MySqlCommand("CALL ledger_post_transactions(@batch, UTC_TIMESTAMP(6))", writer, transaction))
-        {
-            call.Parameters.AddWithValue("@batch", PostingStore.ToJson([new PostingCommand(original,
-                [new LegCommand(source, -4m), new LegCommand(destination, 4m)], null, null, null, null, "other-writer", null)]));
-            await using var reader = await call.ExecuteReaderAsync();
-            Assert.True(await reader.ReadAsync());
-            Assert.Equal(0L, Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
-        }
+        await OtherWriter.PostInOpenTransactionAsync(writer, transaction, source, destination, original, amount: 4m);
 
         var reversalId = Guid.CreateVersion7();
         var early = Ledger.ReverseTransactionAsync(new ReverseTransactionRequest { TransactionId = original, Id = reversalId });

@@ -7,13 +7,15 @@ namespace Ledger.IntegrationTests.Infrastructure;
 /// an open transaction, and a wait until the ledger's call is blocked behind it.</summary>
 internal static class OtherWriter
 {
-    /// <summary>Another writer's posting of 1.00 from <paramref name="source"/> to <paramref name="destination"/>, applied
-    /// in its open transaction, which then holds both accounts until it commits or rolls back.</summary>
-    public static async Task PostInOpenTransactionAsync(MySqlConnection connection, MySqlTransaction transaction, string source, string destination)
+    /// <summary>Another writer's posting of <paramref name="amount"/> (1.00 unless given) from <paramref name="source"/>
+    /// to <paramref name="destination"/> under <paramref name="id"/> (a new one unless given), applied in its open
+    /// transaction, which then holds both accounts until it commits or rolls back.</summary>
+    public static async Task PostInOpenTransactionAsync(
+        MySqlConnection connection, MySqlTransaction transaction, string source, string destination, Guid? id = null, decimal amount = 1m)
     {
         await using var call = new MySqlCommand("CALL ledger_post_transactions(@batch, UTC_TIMESTAMP(6))", connection, transaction);
-        call.Parameters.AddWithValue("@batch", PostingStore.ToJson([new PostingCommand(Guid.CreateVersion7(),
-            [new LegCommand(source, -1m), new LegCommand(destination, 1m)], null, null, null, null, "other-writer", null)]));
+        call.Parameters.AddWithValue("@batch", PostingStore.ToJson([new PostingCommand(id ?? Guid.CreateVersion7(),
+            [new LegCommand(source, -amount), new LegCommand(destination, amount)], null, null, null, null, "other-writer", null)]));
         await using var reader = await call.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         // Status 0: the other writer's transfer is applied, and its transaction holds both accounts.
