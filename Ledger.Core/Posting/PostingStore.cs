@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
@@ -10,24 +9,24 @@ using MySqlConnector;
 
 namespace Ledger.Posting;
 
-/// <summary>Posts a batch of transactions with one call of <c>ledger_post_transactions</c> in one transaction, and
-/// reads transactions back.</summary>
+/// <summary>Posts a batch of transactions with one call of <c>ledger_post_transactions_commit</c> (the one posting
+/// procedure in a transaction of its own, committed before the call ends), and reads transactions back.</summary>
 internal sealed class PostingStore(MySqlDataSource dataSource)
 {
-    private const string PostSql = "CALL ledger_post_transactions(@batch, @posted_at)";
+    private const string PostSql = "CALL ledger_post_transactions_commit(@batch, @posted_at)";
 
     private const string HeaderColumns =
         "t.id, t.currency, c.minor_units, t.client_timestamp, t.posted_at, t.posted_by, t.correlation_id, t.reference, t.reversal_of";
 
     /// <summary>One attempt: the outcomes in the order of <paramref name="batch"/>, committed. A fault rolls
-    /// everything back and is thrown; the caller retries or splits the batch.</summary>
+    /// everything back and is thrown; the caller retries or splits the batch. One round trip: the procedure begins and
+    /// commits the transaction, and its answer counts only once the call has ended without an error (an error of the
+    /// COMMIT comes after the result sets).</summary>
     public async Task<PostingOutcome[]> PostAsync(IReadOnlyList<PostingCommand> batch, DateTime postedAt, CancellationToken cancellationToken)
     {
         var json = ToJson(batch);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection
-            .BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
-        await using var command = new MySqlCommand(PostSql, connection, transaction);
+        await using var command = new MySqlCommand(PostSql, connection);
         command.Parameters.AddWithValue("@batch", json);
         command.Parameters.AddWithValue("@posted_at", postedAt);
 
@@ -61,10 +60,13 @@ internal sealed class PostingStore(MySqlDataSource dataSource)
                 var index = reader.GetInt32(0) - 1;
                 (legs[index] ??= []).Add(ReadLeg(reader, 1));
             }
+
+            // To the end of the call: a failed COMMIT is reported there, after the answers.
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
         }
 
-        // Once the commit is sent its outcome stands, so it is not cancelled with any caller.
-        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         var outcomes = new PostingOutcome[batch.Count];
         for (var i = 0; i < outcomes.Length; i++)
         {

@@ -55,7 +55,7 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IAsyncLifeti
 
         var procedures = await QueryNamesAsync(
             "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'PROCEDURE'");
-        foreach (var procedure in new[] { "ledger_create_account", "ledger_post_transactions", "ledger_set_overdraft_limit", "ledger_set_overdraft_limit_v2" })
+        foreach (var procedure in new[] { "ledger_create_account", "ledger_post_transactions", "ledger_post_transactions_commit", "ledger_set_overdraft_limit", "ledger_set_overdraft_limit_v2" })
         {
             Assert.Contains(procedure, procedures);
         }

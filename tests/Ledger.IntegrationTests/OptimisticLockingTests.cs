@@ -48,6 +48,53 @@ public sealed class OptimisticLockingTests(IsolatedLedgerFixture fixture) : ICla
         }
     }
 
+    /// <summary>The procedure locks a batch's accounts in byte order of their ids, whatever order the legs name them
+    /// in (ADR 0017, "Locking"): here the debited account comes first in the request and last in that order. Another
+    /// writer holds it; while the post waits for it, the post must already hold the other account. Locked in the
+    /// request's order, the post would wait on the first account and leave the other free.</summary>
+    [Fact]
+    public async Task PostTransfer_AnotherWriterHoldsTheLaterAccount_ThePostHoldsTheEarlierOneWhileItWaits()
+    {
+        var created = new[]
+        {
+            await fixture.CreateFundedAccountAsync(10m, label: "order"),
+            await fixture.CreateFundedAccountAsync(10m, label: "order"),
+        };
+        var earlier = created.Min(StringComparer.Ordinal)!;
+        var later = created.Max(StringComparer.Ordinal)!;
+
+        await using var holder = new MySqlConnection(fixture.ConnectionString);
+        await holder.OpenAsync();
+        await using var held = await holder.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
+        await using (var hold = new MySqlCommand("SELECT COUNT(*) FROM accounts WHERE id = @id FOR UPDATE", holder, held))
+        {
+            hold.Parameters.AddWithValue("@id", later);
+            await hold.ExecuteScalarAsync();
+        }
+
+        var posting = fixture.Ledger.PostTransferAsync(new PostTransferRequest
+        {
+            Id = Guid.CreateVersion7(), SourceAccountId = later, DestinationAccountId = earlier, Amount = 1m,
+        });
+        await OtherWriter.WaitUntilSomeoneWaitsOnAsync(fixture, await OtherWriter.CurrentTransactionAsync(holder, held), posting);
+
+        await using (var probe = new MySqlConnection(fixture.ConnectionString))
+        {
+            await probe.OpenAsync();
+            await using var probing = await probe.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
+            await using var take = new MySqlCommand("SELECT COUNT(*) FROM accounts WHERE id = @id FOR UPDATE NOWAIT", probe, probing);
+            take.Parameters.AddWithValue("@id", earlier);
+            // MariaDB answers a lock it cannot take at once with 1205, MySQL 8 with 3572.
+            await Assert.ThrowsAsync<MySqlException>(() => take.ExecuteScalarAsync());
+        }
+
+        await held.CommitAsync();
+        var result = await posting;
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal((900L, 2L, 2L), await fixture.AccountStateAsync(later));
+        Assert.Equal((1100L, 2L, 2L), await fixture.AccountStateAsync(earlier));
+    }
+
     [Fact]
     public async Task PostTransfer_QueueFull_IsRefusedAtOnceAsOverloadedAndTheQueuedOnesPost()
     {

@@ -28,8 +28,12 @@ internal static class OtherWriter
     {
         await using var me = new MySqlCommand(
             "SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()", connection, transaction);
-        // The server answers INNODB_TRX from a cache it refreshes at most every 0.1 s; a transaction younger than the
-        // cache (another test read it a moment ago) is not listed yet: ask again until it is.
+        // The server answers INNODB_TRX (and its lock tables) from a cache it refreshes at most every 0.1 s. A cache
+        // older than this transaction may list an earlier one of this pooled connection (same thread id, committed
+        // since) and the lock waits it caused, so only a read made more than 0.1 s after this call began counts: the
+        // cache it reads was made after the transaction began. A transaction younger than the cache is not listed
+        // yet: ask again until it is.
+        await Task.Delay(150);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
