@@ -106,6 +106,31 @@ public interface ILedger
     /// still have been posted, and the same request with the same id tells.</exception>
     Task<LedgerResult<Transaction>> PostTransactionAsync(PostTransactionRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Posts 1 to <see cref="PostTransactionsRequest.MaxItems"/> transactions with one call, in input order (a
+    /// later item sees the balances the earlier ones left), each exactly once by its id. Each item is validated as
+    /// <see cref="PostTransactionAsync"/> validates one. Without <see cref="PostTransactionsRequest.Atomic"/> every item
+    /// gets its own result, the one a single post of it would have answered; the valid items are posted as batches of
+    /// the one posting procedure (at most <see cref="BatchingOptions.MaxBatchSize"/> each), not one by one. With it,
+    /// one procedure call in one database transaction posts every item or none.</summary>
+    /// <param name="request">The transactions, and whether all or none.</param>
+    /// <param name="cancellationToken">Cancels the call; checked between procedure batches, and a batch sent stands.</param>
+    /// <returns>One result per item, in input order (posted, <see cref="LedgerResult{T}.Replayed"/>, or refused with
+    /// the codes of <see cref="PostTransactionAsync"/>); for an atomic request, only posted or replayed ones. Or the whole
+    /// request refused: <see cref="LedgerErrorCode.ValidationFailed"/> for no items, more than
+    /// <see cref="PostTransactionsRequest.MaxItems"/>, or an id given twice (<see cref="LedgerError.Item"/> names the
+    /// second); for an atomic request, the refusal of the first item at fault (<see cref="LedgerError.Item"/>, its
+    /// field errors named <c>items[i].field</c>; validation is checked for every item before anything is posted), or
+    /// <see cref="LedgerErrorCode.ConcurrencyConflict"/> (nothing was decided; send it again). A refused atomic request
+    /// changed nothing: no balance, no transaction, no recorded refusal.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> or one of its items is null.</exception>
+    /// <exception cref="LedgerUnavailableException">The database stayed unavailable through the retries; batches sent
+    /// before may have been posted, and the same request with the same ids tells (items without an id cannot be
+    /// recognised: give every item an id).</exception>
+    /// <exception cref="MySqlConnector.MySqlException">Another database failure (see the remarks of <see cref="ILedger"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; batches sent before
+    /// may have been posted.</exception>
+    Task<LedgerResult<PostTransactionsResult>> PostTransactionsAsync(PostTransactionsRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Reverses a posted transaction (or transfer) once: posts the compensating transaction, every leg negated,
     /// linked to it. Idempotent by the reversal's id.</summary>
     /// <param name="request">The reversal.</param>

@@ -30,6 +30,21 @@ public sealed class LedgerError
     /// <summary>Messages per field (camelCase field names as in the HTTP contract); empty unless validation failed.</summary>
     public IReadOnlyDictionary<string, string[]> FieldErrors { get; }
 
+    /// <summary>For a refusal of a whole <see cref="PostTransactionsRequest"/> because of one of its items (an atomic
+    /// request, or an id given twice): the index of that item (0-based), whose field errors are then named
+    /// <c>items[i].field</c>; otherwise null.</summary>
+    public int? Item { get; private init; }
+
+    /// <summary>This error as the refusal of a whole request because of its item <paramref name="item"/>.</summary>
+    internal LedgerError AtItem(int item)
+    {
+        var prefix = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"items[{item}]");
+        var fields = FieldErrors.Count == 0
+            ? null
+            : FieldErrors.ToDictionary(f => $"{prefix}.{f.Key}", f => f.Value, StringComparer.Ordinal);
+        return new LedgerError(Code, $"{prefix}: {Message}", fields) { Item = item };
+    }
+
     /// <summary>Returns the snake_case wire name of a code.</summary>
     /// <param name="code">The code.</param>
     /// <returns>The name, for example <c>insufficient_funds</c> for <see cref="LedgerErrorCode.InsufficientFunds"/>.</returns>

@@ -138,6 +138,12 @@ internal sealed class LedgerService : ILedger
         return Reachable(_posting.PostTransactionAsync(request, cancellationToken));
     }
 
+    public Task<LedgerResult<PostTransactionsResult>> PostTransactionsAsync(PostTransactionsRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Reachable(_posting.PostTransactionsAsync(request, cancellationToken));
+    }
+
     public Task<LedgerResult<Transaction>> ReverseTransactionAsync(ReverseTransactionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -92,3 +92,32 @@ public sealed record Transaction(
     string? CorrelationId,
     string? Reference,
     Guid? ReversalOf);
+
+/// <summary>Several transactions posted with one call (at most <see cref="MaxItems"/>): each item is a
+/// <see cref="PostTransactionRequest"/>, validated and posted exactly as <see cref="ILedger.PostTransactionAsync"/>
+/// would, and gets its own outcome; or, with <see cref="Atomic"/>, all are posted or none.</summary>
+public sealed record PostTransactionsRequest
+{
+    /// <summary>The most transactions one request carries: 1,000.</summary>
+    public const int MaxItems = 1000;
+
+    /// <summary>The transactions, 1 to <see cref="MaxItems"/>, posted in this order (a later one sees the balances the
+    /// earlier ones left). The ids that are given must be distinct. Required.</summary>
+    public IReadOnlyList<PostTransactionRequest>? Items { get; init; }
+
+    /// <summary>False (the default): each item is posted or refused on its own. True: every item is posted (or
+    /// replayed), or none is and nothing changes (no balance, no transaction, no recorded refusal); the refusal then
+    /// names the first item at fault in <see cref="LedgerError.Item"/>.</summary>
+    public bool Atomic { get; init; }
+}
+
+/// <summary>The outcome of every item of a <see cref="PostTransactionsRequest"/>, in input order: each the result a
+/// single <see cref="ILedger.PostTransactionAsync"/> of that item would have answered (posted, replayed, or refused
+/// with its code).</summary>
+public sealed class PostTransactionsResult
+{
+    internal PostTransactionsResult(IReadOnlyList<LedgerResult<Transaction>> items) => Items = items;
+
+    /// <summary>One result per item of the request, in the same order.</summary>
+    public IReadOnlyList<LedgerResult<Transaction>> Items { get; }
+}

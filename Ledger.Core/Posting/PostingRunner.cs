@@ -97,6 +97,43 @@ internal sealed partial class PostingRunner
         }
     }
 
+    /// <summary>Posts <paramref name="commands"/> all or nothing, in one procedure call and one database transaction
+    /// under the same retry policy (a retry repeats the whole call; the ids keep it exactly once). No split: a fault
+    /// that retries do not cure is thrown, and a version guard that failed on every attempt is a
+    /// <see cref="VersionConflictException"/>. The outcomes in input order, and whether they were committed (every
+    /// transaction posted or replayed); when not, nothing was written. The new balances are written to the cache only
+    /// after a commit.</summary>
+    public async Task<(PostingOutcome[] Outcomes, bool Committed)> RunAllOrNothingAsync(
+        IReadOnlyList<PostingCommand> commands, CancellationToken cancellationToken)
+    {
+        (PostingOutcome[] Outcomes, bool Committed) answer;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(PostingRetry.CountKey, commands.Count);
+        try
+        {
+            answer = await _retry.ExecuteAsync(
+                static async (context, state) => await state.Store
+                    .PostAllOrNothingAsync(state.Commands, state.Time.GetUtcNow().UtcDateTime, context.CancellationToken).ConfigureAwait(false),
+                context,
+                (Store: _store, Commands: commands, Time: _time)).ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (ex.Number == PostingRetry.GuardFailed)
+        {
+            throw new VersionConflictException();
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        if (answer.Committed)
+        {
+            await WriteThroughAsync(answer.Outcomes).ConfigureAwait(false);
+        }
+
+        return answer;
+    }
+
     private static void Fail(IReadOnlyList<Posting> batch, Exception exception)
     {
         foreach (var posting in batch)

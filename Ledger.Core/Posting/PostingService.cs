@@ -70,21 +70,171 @@ internal sealed class PostingService
     public Task<LedgerResult<Transaction>> PostTransactionAsync(PostTransactionRequest request, CancellationToken cancellationToken) =>
         TimedAsync(async () =>
         {
-            var now = _time.Now();
+            var (command, invalid) = await PrepareTransactionAsync(request, _time.Now(), cancellationToken).ConfigureAwait(false);
+            return command is null
+                ? LedgerResult<Transaction>.Failure(invalid!)
+                : await SubmitAsync(command, transfer: false, ToTransaction, cancellationToken).ConfigureAwait(false);
+        });
+
+    /// <summary>
+    /// Several transactions in one call. Each item is validated as <see cref="PostTransactionAsync"/> validates one
+    /// (the same <see cref="PrepareTransactionAsync"/>); ids given twice refuse the whole request. Without
+    /// <see cref="PostTransactionsRequest.Atomic"/> the valid items are posted in input order as procedure batches of
+    /// at most <see cref="BatchingOptions.MaxBatchSize"/>, one after another, through the <see cref="PostingRunner"/>
+    /// (its retries, its split of a failing batch, its write-through), not one by one through the queue; every item
+    /// gets its own result. With it, one procedure call in one database transaction that is committed only if every
+    /// item is posted or replayed.
+    /// </summary>
+    public async Task<LedgerResult<PostTransactionsResult>> PostTransactionsAsync(PostTransactionsRequest request, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var items = request.Items;
+        if (items is null || items.Count is 0 or > PostTransactionsRequest.MaxItems)
+        {
             var validation = new Validation();
-            Header(validation, request.Id, request.Currency, request.Timestamp, request.Reference, request.PostedBy, request.CorrelationId, now);
-            Legs(validation, request.Legs);
-            if (await InvalidAsync(validation, request.Currency, cancellationToken).ConfigureAwait(false) is { } invalid)
+            validation.Add("items", $"A request carries 1 to {PostTransactionsRequest.MaxItems} transactions.");
+            return LedgerResult<PostTransactionsResult>.Failure(validation.ToError());
+        }
+
+        var firstWithId = new Dictionary<Guid, int>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(items[i], $"{nameof(request)}.{nameof(request.Items)}[{i}]");
+            if (items[i].Id is { } id && !firstWithId.TryAdd(id, i))
             {
-                return LedgerResult<Transaction>.Failure(invalid);
+                var validation = new Validation();
+                validation.Add("id", $"The id {id} is the id of items[{firstWithId[id]}] too; the ids of one request are distinct.");
+                return LedgerResult<PostTransactionsResult>.Failure(validation.ToError().AtItem(i));
+            }
+        }
+
+        var now = _time.Now();
+        var results = new LedgerResult<Transaction>?[items.Count];
+        var commands = new List<PostingCommand>(items.Count);
+        var indexes = new List<int>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var (command, invalid) = await PrepareTransactionAsync(items[i], now, cancellationToken).ConfigureAwait(false);
+            if (command is null)
+            {
+                if (request.Atomic)
+                {
+                    return LedgerResult<PostTransactionsResult>.Failure(invalid!.AtItem(i));
+                }
+
+                results[i] = LedgerResult<Transaction>.Failure(invalid!);
+                continue;
             }
 
-            var command = Command(
-                request.Id ?? Guid.CreateVersion7(now),
-                [.. request.Legs!.Select(leg => new LegCommand(leg.AccountId!, leg.Amount, leg.ExpectedVersion))],
-                request.Currency, request.Timestamp, request.Reference, reversalOf: null, request.PostedBy, request.CorrelationId);
-            return await SubmitAsync(command, transfer: false, ToTransaction, cancellationToken).ConfigureAwait(false);
-        });
+            commands.Add(command);
+            indexes.Add(i);
+        }
+
+        if (request.Atomic)
+        {
+            return await PostAllOrNothingAsync(commands, started, cancellationToken).ConfigureAwait(false);
+        }
+
+        var size = _options.Batching.MaxBatchSize;
+        for (var first = 0; first < commands.Count; first += size)
+        {
+            // Between batches only: a batch handed to the runner runs to its outcome.
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = new Posting[Math.Min(size, commands.Count - first)];
+            for (var j = 0; j < batch.Length; j++)
+            {
+                batch[j] = new Posting(commands[first + j], _time.GetTimestamp());
+            }
+
+            var batchStarted = _time.GetTimestamp();
+            await _runner.RunAsync(batch).ConfigureAwait(false);
+            _metrics.Batch(batch.Length, _time.GetElapsedTime(batchStarted));
+            for (var j = 0; j < batch.Length; j++)
+            {
+                var posting = batch[j];
+                try
+                {
+                    var outcome = await posting.Outcome.Task.ConfigureAwait(false);
+                    results[indexes[first + j]] = Decide(posting.Command, outcome, transfer: false, ToTransaction);
+                }
+                catch (VersionConflictException)
+                {
+                    results[indexes[first + j]] = ConcurrencyConflict<Transaction>(posting.Command.Id, transfer: false);
+                }
+            }
+        }
+
+        var elapsed = _time.GetElapsedTime(started);
+        var answers = new LedgerResult<Transaction>[results.Length];
+        for (var i = 0; i < answers.Length; i++)
+        {
+            answers[i] = results[i]!;
+            _metrics.PostDuration(elapsed, answers[i]);
+        }
+
+        return LedgerResult<PostTransactionsResult>.Success(new PostTransactionsResult(answers));
+    }
+
+    /// <summary>All or nothing: the refusal of the first item at fault (with its index), or every item's result.</summary>
+    private async Task<LedgerResult<PostTransactionsResult>> PostAllOrNothingAsync(
+        List<PostingCommand> commands, long started, CancellationToken cancellationToken)
+    {
+        PostingOutcome[] outcomes;
+        bool committed;
+        try
+        {
+            (outcomes, committed) = await _runner.RunAllOrNothingAsync(commands, cancellationToken).ConfigureAwait(false);
+        }
+        catch (VersionConflictException)
+        {
+            var conflict = ConcurrencyConflict<Transaction>(commands[0].Id, transfer: false);
+            return LedgerResult<PostTransactionsResult>.Failure(conflict.Error!);
+        }
+
+        if (!committed)
+        {
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                if (outcomes[i].Status is not (ProcedureStatus.Done or ProcedureStatus.Replayed))
+                {
+                    var error = PostingOutcomes.ErrorOf(outcomes[i], commands[i], transfer: false);
+                    Reject<Transaction>(commands[i].Id, error, replayed: false);
+                    _metrics.PostDuration(_time.GetElapsedTime(started), LedgerResult<Transaction>.Failure(error));
+                    return LedgerResult<PostTransactionsResult>.Failure(error.AtItem(i));
+                }
+            }
+
+            throw new InvalidOperationException("An all-or-nothing batch was rolled back with no item at fault.");
+        }
+
+        var elapsed = _time.GetElapsedTime(started);
+        var answers = new LedgerResult<Transaction>[outcomes.Length];
+        for (var i = 0; i < answers.Length; i++)
+        {
+            answers[i] = Decide(commands[i], outcomes[i], transfer: false, ToTransaction);
+            _metrics.PostDuration(elapsed, answers[i]);
+        }
+
+        return LedgerResult<PostTransactionsResult>.Success(new PostTransactionsResult(answers));
+    }
+
+    /// <summary>A transaction validated as every post of one is (header, legs, currency): its command, or why not.</summary>
+    private async Task<(PostingCommand? Command, LedgerError? Invalid)> PrepareTransactionAsync(
+        PostTransactionRequest request, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        Header(validation, request.Id, request.Currency, request.Timestamp, request.Reference, request.PostedBy, request.CorrelationId, now);
+        Legs(validation, request.Legs);
+        if (await InvalidAsync(validation, request.Currency, cancellationToken).ConfigureAwait(false) is { } invalid)
+        {
+            return (null, invalid);
+        }
+
+        return (Command(
+            request.Id ?? Guid.CreateVersion7(now),
+            [.. request.Legs!.Select(leg => new LegCommand(leg.AccountId!, leg.Amount, leg.ExpectedVersion))],
+            request.Currency, request.Timestamp, request.Reference, reversalOf: null, request.PostedBy, request.CorrelationId), null);
+    }
 
     /// <summary>A transfer's reversal: only a transaction of two legs is a transfer, which the procedure checks (no read
     /// of the original first).</summary>
@@ -152,13 +302,16 @@ internal sealed class PostingService
         }
         catch (VersionConflictException)
         {
-            _metrics.ConcurrencyConflict();
-            Log.ConcurrencyConflict(_logger, command.Id, _options.Retry.MaxRetries + 1);
-            return Reject<T>(command.Id, new LedgerError(LedgerErrorCode.ConcurrencyConflict,
-                $"Other writers changed these accounts on every attempt; retry with the same {(transfer ? "transfer" : "transaction")} id."),
-                replayed: false);
+            return ConcurrencyConflict<T>(command.Id, transfer);
         }
 
+        return Decide(command, outcome, transfer, map);
+    }
+
+    /// <summary>The result of one transaction's outcome: counted, logged, and mapped to a value or a refusal.</summary>
+    private LedgerResult<T> Decide<T>(PostingCommand command, PostingOutcome outcome, bool transfer, Func<TransactionRow, T> map)
+        where T : class
+    {
         switch (outcome)
         {
             case { Status: ProcedureStatus.Done, Transaction: { } posted }:
@@ -173,6 +326,17 @@ internal sealed class PostingService
                 var replayed = outcome.Replayed && outcome.Status != ProcedureStatus.IdempotencyConflict;
                 return Reject<T>(command.Id, PostingOutcomes.ErrorOf(outcome, command, transfer), replayed);
         }
+    }
+
+    /// <summary>Retries exhausted on version conflicts: nothing was decided; the same id may be sent again.</summary>
+    private LedgerResult<T> ConcurrencyConflict<T>(Guid id, bool transfer)
+        where T : class
+    {
+        _metrics.ConcurrencyConflict();
+        Log.ConcurrencyConflict(_logger, id, _options.Retry.MaxRetries + 1);
+        return Reject<T>(id, new LedgerError(LedgerErrorCode.ConcurrencyConflict,
+            $"Other writers changed these accounts on every attempt; retry with the same {(transfer ? "transfer" : "transaction")} id."),
+            replayed: false);
     }
 
     /// <summary>Through the batcher, or with batching off as a batch of one; null when the queue is full.</summary>

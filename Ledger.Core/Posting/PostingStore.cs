@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
@@ -15,6 +16,9 @@ internal sealed class PostingStore(MySqlDataSource dataSource)
 {
     private const string PostSql = "CALL ledger_post_transactions_commit(@batch, @posted_at)";
 
+    /// <summary>The one procedure without its commit: the caller's transaction decides (all or nothing).</summary>
+    private const string AllOrNothingSql = "CALL ledger_post_transactions(@batch, @posted_at)";
+
     private const string HeaderColumns =
         "t.id, t.currency, c.minor_units, t.client_timestamp, t.posted_at, t.posted_by, t.correlation_id, t.reference, t.reversal_of";
 
@@ -30,9 +34,43 @@ internal sealed class PostingStore(MySqlDataSource dataSource)
         command.Parameters.AddWithValue("@batch", json);
         command.Parameters.AddWithValue("@posted_at", postedAt);
 
-        var statuses = new (ProcedureStatus Status, bool Replayed, string? Account)[batch.Count];
-        var headers = new Header?[batch.Count];
-        var legs = new List<LegRow>?[batch.Count];
+        return await ReadOutcomesAsync(command, batch.Count, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One attempt of an all-or-nothing batch: <c>ledger_post_transactions</c> inside a READ COMMITTED
+    /// transaction begun here, committed only when every transaction was posted or replayed, else rolled back (nothing
+    /// of the batch stays, refusals are not recorded). Returns the outcomes and whether they were committed. A fault
+    /// rolls back and is thrown; the caller retries the whole batch (the ids keep it exactly once).</summary>
+    public async Task<(PostingOutcome[] Outcomes, bool Committed)> PostAllOrNothingAsync(
+        IReadOnlyList<PostingCommand> batch, DateTime postedAt, CancellationToken cancellationToken)
+    {
+        var json = ToJson(batch);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // Disposing an open transaction rolls it back, so the connection goes back to the pool with none open.
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        await using var command = new MySqlCommand(AllOrNothingSql, connection, transaction);
+        command.Parameters.AddWithValue("@batch", json);
+        command.Parameters.AddWithValue("@posted_at", postedAt);
+        var outcomes = await ReadOutcomesAsync(command, batch.Count, cancellationToken).ConfigureAwait(false);
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Status is not (ProcedureStatus.Done or ProcedureStatus.Replayed))
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return (outcomes, false);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (outcomes, true);
+    }
+
+    /// <summary>The procedure's two result sets, read to the end of the call, as outcomes in the order of the batch.</summary>
+    private static async Task<PostingOutcome[]> ReadOutcomesAsync(MySqlCommand command, int count, CancellationToken cancellationToken)
+    {
+        var statuses = new (ProcedureStatus Status, bool Replayed, string? Account)[count];
+        var headers = new Header?[count];
+        var legs = new List<LegRow>?[count];
         var rows = 0;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -50,7 +88,7 @@ internal sealed class PostingStore(MySqlDataSource dataSource)
                 rows++;
             }
 
-            if (rows != batch.Count || !await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            if (rows != count || !await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
             {
                 throw new InvalidOperationException("ledger_post_transactions did not answer every transaction.");
             }
@@ -67,7 +105,7 @@ internal sealed class PostingStore(MySqlDataSource dataSource)
             }
         }
 
-        var outcomes = new PostingOutcome[batch.Count];
+        var outcomes = new PostingOutcome[count];
         for (var i = 0; i < outcomes.Length; i++)
         {
             var (status, replayed, account) = statuses[i];
