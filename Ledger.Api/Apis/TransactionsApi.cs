@@ -5,6 +5,7 @@ using Ledger.Api.Contracts;
 using Ledger.Api.Infrastructure;
 using Ledger.Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Ledger.Api.Apis;
 
@@ -12,6 +13,10 @@ namespace Ledger.Api.Apis;
 /// be read and reversed here too.</summary>
 internal static class TransactionsApi
 {
+    /// <summary>The body of a bulk request may be this large (the host's default is 64 KiB): 1,000 transactions of 100
+    /// legs with 64-character account ids, written compactly, take about 14 MB.</summary>
+    public const int MaxBulkBodyBytes = 16 * 1024 * 1024;
+
     public static RouteGroupBuilder MapTransactionsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/transactions").WithTags("Transactions");
@@ -32,6 +37,25 @@ internal static class TransactionsApi
                 LedgerErrorCode.InsufficientFunds, LedgerErrorCode.BalanceOutOfRange, LedgerErrorCode.VersionMismatch,
                 LedgerErrorCode.IdempotencyConflict, LedgerErrorCode.ConcurrencyConflict, LedgerErrorCode.Overloaded)
             .WithReplayedHeader();
+
+        group.MapPost("/batch", PostTransactionsAsync)
+            .WithName("PostTransactions")
+            .WithSummary("Post up to 1,000 transactions")
+            .WithDescription("Posts 1 to 1,000 transactions, each with the shape of the body of POST /v1/transactions, " +
+                             "in the order given (a later one sees the balances the earlier ones left), each exactly once " +
+                             "by its id. Without atomic (or with false): 200 with every item's own outcome in input order: " +
+                             "status 201 posted, 200 replayed, or the 4xx of its refusal with its code, as a single post " +
+                             "would answer. With atomic: true every item is posted (or replayed) or none is and nothing " +
+                             "changes; the first item at fault is then the problem of the whole request, with its index " +
+                             "in item. Ids given twice: 400 naming the second. Counts one post per item against the key's " +
+                             "rate. Needs the poster role.")
+            .RequireAuthorization(Roles.Poster)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBulkBodyBytes))
+            .Refuses(
+                accountInBody: true,
+                LedgerErrorCode.ValidationFailed, LedgerErrorCode.AccountNotFound, LedgerErrorCode.CurrencyMismatch,
+                LedgerErrorCode.InsufficientFunds, LedgerErrorCode.BalanceOutOfRange, LedgerErrorCode.VersionMismatch,
+                LedgerErrorCode.IdempotencyConflict, LedgerErrorCode.ConcurrencyConflict);
 
         group.MapPost("/{id}/reversal", ReverseTransactionAsync)
             .WithName("ReverseTransaction")
@@ -70,9 +94,23 @@ internal static class TransactionsApi
         // can carry it.
         var id = body.Id ?? Guid.CreateVersion7(time.GetUtcNow());
         CorrelationId.SetTransferId(context, id);
+        var (request, field, message) = ToRequest(body, id, context);
+        if (request is null)
+        {
+            return Problems.Validation(context, field!, message!);
+        }
 
-        // The ledger judges the legs (how many, which accounts, the amounts, the sum); the host only refuses what it
-        // cannot hand over: a leg that is not an object, and an amount left out (the ledger's amount is not nullable).
+        var result = await ledger.PostTransactionAsync(request, cancellationToken);
+
+        return Answer(result, context, accountInBody: true);
+    }
+
+    /// <summary>The ledger's request for a body. The ledger judges the legs (how many, which accounts, the amounts, the
+    /// sum); the host only refuses what it cannot hand over: a leg that is not an object, and an amount left out (the
+    /// ledger's amount is not nullable). Then the field at fault (<c>legs[2].amount</c>) and why.</summary>
+    private static (PostTransactionRequest? Request, string? Field, string? Message) ToRequest(
+        PostTransactionBody body, Guid id, HttpContext context)
+    {
         List<TransactionLegRequest>? legs = null;
         if (body.Legs is { } given)
         {
@@ -81,32 +119,89 @@ internal static class TransactionsApi
             {
                 if (given[i] is not { } leg)
                 {
-                    return Problems.Validation(context, LegField(i, null), "A leg is an object with accountId and amount.");
+                    return (null, LegField(i, null), "A leg is an object with accountId and amount.");
                 }
 
                 if (leg.Amount is not { } amount)
                 {
-                    return Problems.Validation(context, LegField(i, "amount"), "The amount is required.");
+                    return (null, LegField(i, "amount"), "The amount is required.");
                 }
 
                 legs.Add(new TransactionLegRequest { AccountId = leg.AccountId, Amount = amount, ExpectedVersion = leg.ExpectedVersion });
             }
         }
 
-        var result = await ledger.PostTransactionAsync(
-            new PostTransactionRequest
-            {
-                Id = id,
-                Legs = legs,
-                Currency = body.Currency,
-                Timestamp = body.Timestamp,
-                Reference = body.Reference,
-                PostedBy = context.User.Identity?.Name,
-                CorrelationId = CorrelationId.Get(context),
-            },
-            cancellationToken);
+        return (new PostTransactionRequest
+        {
+            Id = id,
+            Legs = legs,
+            Currency = body.Currency,
+            Timestamp = body.Timestamp,
+            Reference = body.Reference,
+            PostedBy = context.User.Identity?.Name,
+            CorrelationId = CorrelationId.Get(context),
+        }, null, null);
+    }
 
-        return Answer(result, context, accountInBody: true);
+    private static async Task<Results<Ok<PostTransactionsResponse>, ProblemHttpResult>> PostTransactionsAsync(
+        PostTransactionsBody? body, ILedger ledger, TimeProvider time, KeyLimits limits, HttpContext context,
+        CancellationToken cancellationToken)
+    {
+        if (body is null)
+        {
+            return Problems.Validation(context, "body", "A JSON body is required.");
+        }
+
+        if (body.Items is not { } items)
+        {
+            return Problems.Validation(context, "items", "The items are required.");
+        }
+
+        // As for one transaction: the ids left out are chosen here, the host refuses only what it cannot hand over
+        // (naming items[i].legs[j]...), and the ledger judges the rest, the number of items included.
+        var requests = new List<PostTransactionRequest>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var itemField = string.Create(CultureInfo.InvariantCulture, $"items[{i}]");
+            if (items[i] is not { } item)
+            {
+                return Problems.Validation(context, itemField, "An item is a transaction object with legs.");
+            }
+
+            var (request, field, message) = ToRequest(item, item.Id ?? Guid.CreateVersion7(time.GetUtcNow()), context);
+            if (request is null)
+            {
+                return Problems.Validation(context, $"{itemField}.{field}", message!);
+            }
+
+            requests.Add(request);
+        }
+
+        // The per-key rate counts a bulk as one post per item (the middleware took the first).
+        if (context.User.Identity?.Name is { } key &&
+            limits.TryTakeMorePosts(key, Math.Min(requests.Count, PostTransactionsRequest.MaxItems)) is { } retryAfter)
+        {
+            return Problems.Overloaded(context, StatusCodes.Status429TooManyRequests, retryAfter,
+                "This API key is posting more than its share (Api:PostsPerSecondPerKey; a bulk request counts one post per " +
+                "item); nothing was done. Send the same request again after Retry-After.");
+        }
+
+        var result = await ledger.PostTransactionsAsync(
+            new PostTransactionsRequest { Items = requests, Atomic = body.Atomic ?? false }, cancellationToken);
+        if (!result.IsSuccess)
+        {
+            return Problems.From(result.Error, context, accountInBody: true);
+        }
+
+        var outcomes = new TransactionOutcomeResponse[result.Value.Items.Count];
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            var outcome = result.Value.Items[i];
+            outcomes[i] = TransactionOutcomeResponse.From(
+                outcome, outcome.IsSuccess ? 0 : Problems.StatusOf(outcome.Error.Code, accountInBody: true));
+        }
+
+        return TypedResults.Ok(new PostTransactionsResponse(outcomes));
     }
 
     private static async Task<Results<Created<TransactionResponse>, Ok<TransactionResponse>, ProblemHttpResult>> ReverseTransactionAsync(

@@ -12,6 +12,8 @@ namespace Ledger.Api.Contracts;
 /// <param name="Code">The stable, machine-readable reason. Codes are never renamed or reused; new ones may be added.</param>
 /// <param name="CorrelationId">The request's correlation id (the X-Correlation-ID header), under which the server logged it.</param>
 /// <param name="Errors">For validation_failed: the fields at fault, each with its messages.</param>
+/// <param name="Item">For a bulk request (POST /v1/transactions/batch) refused as a whole because of one of its items
+/// (an atomic request, or an id given twice): that item's index in <c>items</c>, from 0.</param>
 /// <param name="TraceId">The id of the request's trace activity (W3C format), added by ASP.NET Core, for distributed tracing.</param>
 public sealed record LedgerProblem(
     string? Type,
@@ -22,4 +24,5 @@ public sealed record LedgerProblem(
     string Code,
     string CorrelationId,
     IReadOnlyDictionary<string, string[]>? Errors,
+    int? Item,
     string? TraceId);

@@ -88,3 +88,48 @@ public sealed record TransactionLegResponse(string AccountId, decimal Amount, de
     internal static TransactionLegResponse From(TransactionLeg leg) =>
         new(leg.AccountId, leg.Amount.Amount, leg.BalanceAfter.Amount, leg.Version);
 }
+
+/// <summary>Up to 1,000 transactions posted with one request, each with its own outcome, or all or none.</summary>
+public sealed class PostTransactionsBody
+{
+    /// <summary>The transactions, 1 to 1,000, each with the shape of the body of <c>POST /v1/transactions</c>; posted in
+    /// this order (a later one sees the balances the earlier ones left). The ids given must be distinct; give every
+    /// item an id, or a retry of the request cannot be recognised. The example pays a merchant and then splits a
+    /// payment between the merchant and the fees account.</summary>
+    /// <example>[{"id": "0193a6f3-1d2e-7f40-8a5b-6c7d8e9f0a12", "legs": [{"accountId": "alice", "amount": -25.00}, {"accountId": "merchant", "amount": 25.00}], "reference": "order 2026-1187"}, {"id": "0193a6f3-1d2e-7f40-8a5b-6c7d8e9f0a13", "legs": [{"accountId": "alice", "amount": -59.99}, {"accountId": "merchant", "amount": 58.19}, {"accountId": "fees", "amount": 1.80}], "reference": "order 2026-1188"}]</example>
+    [Required]
+    public IReadOnlyList<PostTransactionBody?>? Items { get; init; }
+
+    /// <summary>false (the default): each item is posted or refused on its own, and the answer is 200 with every item's
+    /// outcome. true: every item is posted (or replayed) or none is and nothing changes; the first item at fault is
+    /// answered as the problem of the whole request, with its index in <c>item</c>.</summary>
+    /// <example>false</example>
+    public bool? Atomic { get; init; }
+}
+
+/// <summary>Every item's outcome, in the order of the request.</summary>
+/// <param name="Items">One outcome per item of the request, in the same order.</param>
+public sealed record PostTransactionsResponse(IReadOnlyList<TransactionOutcomeResponse> Items);
+
+/// <summary>One item's outcome: what <c>POST /v1/transactions</c> would have answered for it alone.</summary>
+/// <param name="Status">201 posted; 200 a replay of an earlier post of the same id and content (nothing posted again);
+/// or the 4xx of its refusal (400, 409, 422).</param>
+/// <param name="Code">The refusal's stable code (as a problem's <c>code</c>); absent for 201 and 200.</param>
+/// <param name="Detail">The refusal in words; absent for 201 and 200.</param>
+/// <param name="Errors">For validation_failed: messages per field of the item (<c>legs[1].amount</c>).</param>
+/// <param name="Replayed">true when this is the recorded outcome of an earlier request with the same id and content
+/// (a 200, or a refusal that was final for the id), as the Idempotent-Replayed header says for a single post.</param>
+/// <param name="Transaction">The posted (or replayed) transaction; absent for a refusal.</param>
+public sealed record TransactionOutcomeResponse(
+    int Status,
+    string? Code,
+    string? Detail,
+    IReadOnlyDictionary<string, string[]>? Errors,
+    bool Replayed,
+    TransactionResponse? Transaction)
+{
+    internal static TransactionOutcomeResponse From(LedgerResult<Transaction> result, int refusalStatus) => result.IsSuccess
+        ? new(result.Replayed ? 200 : 201, null, null, null, result.Replayed, TransactionResponse.From(result.Value))
+        : new(refusalStatus, result.Error.CodeName, result.Error.Message,
+            result.Error.FieldErrors.Count == 0 ? null : result.Error.FieldErrors, result.Replayed, null);
+}

@@ -8,8 +8,8 @@ namespace Ledger.Api.Infrastructure;
 /// <summary>
 /// Limits per API key and per client, so one caller cannot take what the host shares:
 /// <list type="bullet">
-/// <item>posts per key: a token bucket (<see cref="ApiOptions.PostsPerSecondPerKey"/>, burst of one second's worth)
-/// and a share of the posting slots (<see cref="ApiOptions.MaxConcurrentRequestsPerKey"/>); beyond either, 429
+/// <item>posts per key: a token bucket (<see cref="ApiOptions.PostsPerSecondPerKey"/>, burst of one second's worth;
+/// a bulk request takes one token per item, see <see cref="TryTakeMorePosts"/>) and a share of the posting slots (<see cref="ApiOptions.MaxConcurrentRequestsPerKey"/>); beyond either, 429
 /// <c>overloaded</c> with Retry-After, nothing done;</item>
 /// <item>failed authentications per client address: after <see cref="ApiOptions.FailedAuthenticationsPerMinute"/>
 /// wrong keys in a minute, every request of that address that presents a key is answered 429
@@ -67,6 +67,29 @@ internal sealed class KeyLimits(IOptions<ApiOptions> options) : IDisposable
         }
 
         return (slot, null);
+    }
+
+    /// <summary>A bulk request counts as one post per item: the middleware took one when it let the request in, and
+    /// this takes the rest once the body has been read (<paramref name="posts"/> in all, but never more than the
+    /// bucket holds, so a bulk of any size passes once the key's bucket is full). Null when taken, or the seconds to
+    /// wait; nothing is done then.</summary>
+    public int? TryTakeMorePosts(string keyName, int posts)
+    {
+        var more = Math.Min(posts, _options.PostsPerSecondPerKey) - 1;
+        if (_options.PostsPerSecondPerKey <= 0 || more <= 0)
+        {
+            return null;
+        }
+
+        var (rate, _) = _keys.GetOrAdd(keyName, _ => Create());
+        using var tokens = rate.AttemptAcquire(more);
+        if (tokens.IsAcquired)
+        {
+            return null;
+        }
+
+        var wait = tokens.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+        return Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
     }
 
     public void Dispose()

@@ -18,13 +18,15 @@ internal static class Problems
     public const string DatabaseMisconfigured = "database_misconfigured";
 
     /// <summary>The problem for a refusal. An unknown account named in the body of a transfer or transaction is 422
-    /// (the request is well-formed but cannot be carried out); an unknown account in the path of a GET is 404.</summary>
+    /// (the request is well-formed but cannot be carried out); an unknown account in the path of a GET is 404.
+    /// A refusal of a whole bulk request because of one of its items (<see cref="LedgerError.Item"/>) names the item's
+    /// index in the extension <c>item</c>.</summary>
     public static ProblemHttpResult From(LedgerError error, HttpContext context, bool accountInBody = false)
     {
         var status = StatusOf(error.Code, accountInBody);
         return error.Code == LedgerErrorCode.Overloaded
             ? Overloaded(context, status, retryAfterSeconds: 1, error.Message)
-            : Create(context, status, error.CodeName, error.Message, error.FieldErrors);
+            : Create(context, status, error.CodeName, error.Message, error.FieldErrors, error.Item);
     }
 
     /// <summary>The HTTP status of a ledger refusal: the one table that <see cref="From"/> answers with and the OpenAPI
@@ -62,7 +64,7 @@ internal static class Problems
             new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] });
 
     public static ProblemHttpResult Create(
-        HttpContext context, int status, string code, string detail, IReadOnlyDictionary<string, string[]>? errors = null)
+        HttpContext context, int status, string code, string detail, IReadOnlyDictionary<string, string[]>? errors = null, int? item = null)
     {
         var problem = new ProblemDetails
         {
@@ -75,6 +77,11 @@ internal static class Problems
         if (errors is { Count: > 0 })
         {
             problem.Extensions["errors"] = errors;
+        }
+
+        if (item is { } index)
+        {
+            problem.Extensions["item"] = index;
         }
 
         if (CorrelationId.Get(context) is { } correlationId)
