@@ -115,7 +115,7 @@ internal static class Plots
     {
         var maxX = NiceCeiling(runs.Max(r => r.PostedPerSecond));
         var maxY = NiceCeiling(runs.Max(r => r.Post.P99));
-        var svg = Start("HTTP single posts: throughput against p95 and p99, by connections");
+        var svg = Start("HTTP single posts: p95 and p99 against throughput (points: connections)");
         Axes(svg, 0, maxY, 0, "transfers/s", "ms");
         for (var i = 0; i <= 4; i++)
         {
@@ -139,7 +139,7 @@ internal static class Plots
                     $"<circle cx=\"{F(x)}\" cy=\"{F(y)}\" r=\"3.5\" fill=\"{color}\"/><text x=\"{F(x + 5)}\" y=\"{F(y - 5)}\" font-size=\"10\">{r.Concurrency}</text>\n");
             }
 
-            Legend(svg, s, $"{series[s].Label} (points labelled with connections)");
+            Legend(svg, s, series[s].Label);
         }
 
         return svg.Append("</svg>\n").ToString();

@@ -22,7 +22,9 @@ internal static class Report
             text.AppendLine(summary);
         }
 
-        var ratios = Ratios(results);
+        // The older ratio table (with p50 and the one-per-call DB CPU, which perf/baseline/compare.sh reads) only where
+        // the lead table is not about wrk runs, so the benchmark's output has one table of ratios.
+        var ratios = results.Any(r => r.Mode == Options.Watch) ? "" : Ratios(results);
         if (ratios.Length > 0)
         {
             text.AppendLine(ratios);
@@ -50,6 +52,12 @@ internal static class Report
             var machine = r.Cpu?.MachineBusyCores is { } busy
                 ? string.Create(CultureInfo.InvariantCulture, $"{busy:0.00} of {r.Cpu.MachineCores} ({(r.Cpu.OtherCores is { } o ? o.ToString("0.00", CultureInfo.InvariantCulture) : "n/a")})")
                 : "n/a";
+            if (r.Note is not null)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Label} | {r.Note} | | | | | |");
+                continue;
+            }
+
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {r.Label} | {r.PostedPerSecond:0} | {Cpu(r, CpuWatch.Database)} | {Cpu(r, CpuWatch.Redis)} | {Cpu(r, CpuWatch.LoadGenerator)} | {(r.Mode is Options.Http or Options.Watch ? Cpu(r, CpuWatch.Api) : "-")} | {machine} |");
         }
@@ -118,7 +126,7 @@ internal static class Report
     {
         var single = results.FirstOrDefault(r => r.Mode == Options.BaselineSingle);
         var batch = results.FirstOrDefault(r => r.Mode == Options.BaselineBatch);
-        var others = results.Where(r => r.Mode is not (Options.BaselineSingle or Options.BaselineBatch)).ToList();
+        var others = results.Where(r => r.Mode is not (Options.BaselineSingle or Options.BaselineBatch) && r.Note is null).ToList();
         if ((single is null && batch is null) || others.Count == 0)
         {
             return "";

@@ -24,6 +24,10 @@ internal static class WatchRun
         await Task.Delay(options.Duration);
         var window = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var stopTicks = cpu.Snapshot();
+        if (options.ClientPid > 0 && ProcFs.Read(options.ClientPid) is null)
+        {
+            Console.Error.WriteLine($"loadgen: warning: the client (pid {options.ClientPid}) ended before the window did; its figures do not cover the window");
+        }
 
         var path = options.WrkOutput!;
         WrkResult? wrk = null;
