@@ -113,7 +113,7 @@ internal static class Report
                 ? string.Create(CultureInfo.InvariantCulture, $"{busy:0.00} ({(r.Cpu.OtherCores is { } o ? o.ToString("0.00", CultureInfo.InvariantCulture) : "n/a")})")
                 : "n/a";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Label} | {Ratio(r.PostedPerSecond, single?.PostedPerSecond)} | {Ratio(DatabaseCpu(r), DatabaseCpu(batch))} | {Ratio(r.Post.P95, single?.Post.P95)} | {Ratio(api, bare?.Cpu?.Of(CpuWatch.Api)?.MicrosecondsPerTransfer)} | {r.PostedPerSecond:0} | {r.Post.P50} / {r.Post.P95} / {r.Post.P99} | {read} | {Cpu(r, CpuWatch.Database)} | {Cpu(r, CpuWatch.Redis)} | {(r.Cpu?.Of(CpuWatch.Api) is null ? "-" : Cpu(r, CpuWatch.Api))} | {Cpu(r, CpuWatch.LoadGenerator)} | {machine} |");
+                $"| {r.Label} | {Ratio(r.PostedPerSecond, single?.PostedPerSecond)} | {(r.Workload == Workloads.Bare ? "-" : Ratio(DatabaseCpu(r), DatabaseCpu(batch)))} | {Ratio(r.Post.P95, single?.Post.P95)} | {Ratio(api, bare?.Cpu?.Of(CpuWatch.Api)?.MicrosecondsPerTransfer)} | {r.PostedPerSecond:0} | {r.Post.P50} / {r.Post.P95} / {r.Post.P99} | {read} | {Cpu(r, CpuWatch.Database)} | {Cpu(r, CpuWatch.Redis)} | {(r.Cpu?.Of(CpuWatch.Api) is null ? "-" : Cpu(r, CpuWatch.Api))} | {Cpu(r, CpuWatch.LoadGenerator)} | {machine} |");
         }
 
         return text.ToString();
