@@ -45,6 +45,13 @@ if [[ "${LEDGER_SKIP_SMOKE:-}" != 1 ]]; then
     echo "test.sh: the baseline procedures smoke run failed" >&2
     status=1
   fi
+  # And of the benchmark's wrk path (perf/benchmark.sh): the bare endpoint under wrk, the watch mode and --combine;
+  # no database. About 10 s after the build.
+  echo "test.sh: wrk and watch-mode smoke run" >&2
+  if ! bash perf/wrk/smoke.sh --configuration "${CONFIGURATION:-Release}" >&2; then
+    echo "test.sh: the wrk smoke run failed" >&2
+    status=1
+  fi
   # And of the JMeter plan (installs Debian's JMeter when missing; starts the API on :5080 when nothing answers there).
   echo "test.sh: JMeter smoke run" >&2
   if ! ConnectionStrings__Ledger="${LEDGER_TEST_MYSQL/Database=ledger;/Database=ledger_smoke;}" \

@@ -20,6 +20,14 @@ public class OptionsTests
         Assert.Equal("x", options.OutputDirectory);
     }
 
+    [Fact]
+    public void Parse_Watch_NeedsTheClientsOutputAndKeepsItsTags()
+    {
+        Assert.Throws<ArgumentException>(() => Options.Parse(["--mode", "watch"]));
+        var options = Options.Parse(["--mode", "watch", "--wrk-output", "w.txt", "--client-pid", "42", "--workload", "bulk"]);
+        Assert.Equal(("w.txt", 42, "bulk"), (options.WrkOutput, options.ClientPid, options.Workload));
+    }
+
     [Theory]
     [InlineData("--mode", "baseline")]
     [InlineData("--batch-size", "0")]

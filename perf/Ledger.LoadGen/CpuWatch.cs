@@ -27,14 +27,17 @@ internal sealed class CpuWatch
 
     /// <summary>Finds the processes of a run. <paramref name="mysql"/> and <paramref name="redis"/> are connection
     /// strings (null when unknown); <paramref name="apiUrl"/> is set in HTTP mode, with <paramref name="apiPid"/> when
-    /// the caller knows the API's pid (--watch-pid).</summary>
-    public static CpuWatch Find(string? mysql, string? redis, string? apiUrl, int apiPid)
+    /// the caller knows the API's pid (--watch-pid); <paramref name="clientPid"/>, when above 0, is the load client
+    /// (wrk in watch mode) instead of this process.</summary>
+    public static CpuWatch Find(string? mysql, string? redis, string? apiUrl, int apiPid, int clientPid = 0)
     {
         var watched = new List<Watched>
         {
             FindServer(Database, ["mariadbd", "mysqld"], MySqlEndpoints(mysql)),
             FindServer(Redis, ["redis-server"], RedisEndpoints(redis)),
-            new(LoadGenerator, [Environment.ProcessId], "this process"),
+            clientPid <= 0 ? new(LoadGenerator, [Environment.ProcessId], "this process")
+                : ProcFs.Read(clientPid) is null ? new(LoadGenerator, [], $"--client-pid {clientPid} is not a live process")
+                : new(LoadGenerator, [clientPid], "--client-pid"),
         };
         if (apiUrl is not null)
         {
@@ -60,15 +63,23 @@ internal sealed class CpuWatch
     }
 
     /// <summary>Reads every process again at the end of the window and divides by the transfers posted in it.</summary>
-    public CpuReport Stop(long posted, double seconds)
+    public CpuReport Stop(long posted, double seconds) => Stop(Snapshot(), posted, seconds);
+
+    /// <summary>Reads every process at the end of the window, for <see cref="Stop(CpuSnapshot, long, double)"/> once
+    /// the transfers posted in it are known (watch mode: when the load client has written its count).</summary>
+    public CpuSnapshot Snapshot() => new([.. _watched.Select(w => w.Pids.Select(ProcFs.Read).ToList())], ProcFs.ReadMachine());
+
+    /// <summary>The window from <see cref="Start"/> to <paramref name="end"/>, divided by the transfers posted in it.</summary>
+    public CpuReport Stop(CpuSnapshot end, long posted, double seconds)
     {
-        var machineAfter = ProcFs.ReadMachine();
+        var machineAfter = end.Machine;
         var processes = new List<ProcessCpu>();
         double ours = 0;
         var allFound = true;
-        foreach (var w in _watched)
+        for (var index = 0; index < _watched.Count; index++)
         {
-            var after = w.Pids.Select(ProcFs.Read).ToList();
+            var w = _watched[index];
+            var after = end.Processes[index];
             long? ticks = w.Pids.Count == 0 ? null : 0;
             for (var i = 0; i < w.Pids.Count && ticks is not null; i++)
             {
@@ -203,6 +214,9 @@ internal sealed class CpuWatch
         public List<ProcStat?> Before { get; set; } = [];
     }
 }
+
+/// <summary>A reading of the watched processes (in the order watched) and of the machine at one moment.</summary>
+internal sealed record CpuSnapshot(IReadOnlyList<List<ProcStat?>> Processes, (long Busy, long Total)? Machine);
 
 /// <summary>CPU of one process (or, for a Redis Cluster, the sum of its servers) over the measured window; the figures
 /// are null ("n/a") when it was not found or restarted.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using HdrHistogram;
 
 namespace Ledger.LoadGen;
@@ -13,8 +14,8 @@ internal static class LoadRun
     public static async Task<RunResult> ExecuteAsync(Options options, ITarget target, CpuWatch cpu)
     {
         var random = new Random(options.Seed);
-        var prefix = $"lg{Stopwatch.GetTimestamp() % 1_000_000_000:D9}";
-        var accounts = Enumerable.Range(0, options.Accounts).Select(i => $"{prefix}-{i:D6}").ToArray();
+        var prefix = options.Prefix ?? $"lg{Stopwatch.GetTimestamp() % 1_000_000_000:D9}";
+        var accounts = AccountIds(prefix, options.Accounts);
         Console.Error.WriteLine($"loadgen: {target.Describe}; creating and funding {accounts.Length} accounts ({prefix}-*)");
         await SetUpAccountsAsync(target, prefix, accounts, options);
 
@@ -230,7 +231,12 @@ internal static class LoadRun
         return (source, destination);
     }
 
-    private static async Task SetUpAccountsAsync(ITarget target, string prefix, string[] accounts, Options options)
+    /// <summary>The ids of a run's accounts: the prefix and a six-digit number (perf/wrk's scripts take DIGITS=6).</summary>
+    public static string[] AccountIds(string prefix, int count) =>
+        Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i:D6}")).ToArray();
+
+    /// <summary>Creates the accounts and a bank account of the prefix, and funds each from the bank.</summary>
+    public static async Task SetUpAccountsAsync(ITarget target, string prefix, string[] accounts, Options options)
     {
         var bank = $"{prefix}-bank";
         await target.CreateAccountAsync(bank, 1_000_000_000m, CancellationToken.None);
@@ -301,4 +307,6 @@ internal sealed record RunResult(
     int WatchedPid,
     long[] WatchedMiBEachSecond,
     long[] PostedEachSecond,
-    CpuReport? Cpu);
+    CpuReport? Cpu,
+    string? Workload = null,
+    string? Note = null);

@@ -9,6 +9,7 @@ internal sealed record Options
     public const string Http = "http";
     public const string BaselineSingle = "baseline-single";
     public const string BaselineBatch = "baseline-batch";
+    public const string Watch = "watch";
 
     public string Mode { get; init; } = Library;
     public int Accounts { get; init; } = 1000;
@@ -31,6 +32,11 @@ internal sealed record Options
     public string Label { get; init; } = "";
     public int Seed { get; init; } = 42;
     public int WatchPid { get; init; }
+    public int ClientPid { get; init; }
+    public string? WrkOutput { get; init; }
+    public string? Workload { get; init; }
+    public bool SetupOnly { get; init; }
+    public string? Prefix { get; init; }
 
     /// <summary>Library mode: Ledger:Batching:MaxBatchSize (500 unless given); baseline-batch: transfers per call
     /// (100 unless given).</summary>
@@ -66,6 +72,16 @@ internal sealed record Options
           --seed S                seed of the account and amount choices (default 42)
           --watch-pid P           also sample the memory (RSS) of process P, e.g. the API under test, each second
                                   (and take P as the API's process for its CPU; else the one listening on --url's port)
+          --mode watch            post nothing: read the CPU of the processes for --duration seconds (no warm-up) while
+                                  another client (wrk) loads the API at --url, then take the transfers and latency from
+                                  that client's machine-readable line in --wrk-output F (perf/wrk/report.lua), so a wrk
+                                  run lands in the same JSON and tables as the others
+          --wrk-output F          watch mode: the file wrk writes (waited for up to a minute after the window)
+          --client-pid P          the load client's process for its CPU (watch mode: wrk's pid; else this process)
+          --workload W            a tag kept in the results: single, bulk or bare (watch mode; the chart of throughput
+                                  against p95/p99 takes the "single" runs, the API ÷ bare column the "bare" run)
+          --setup-only            http mode: create and fund --accounts accounts named --prefix-000000.. and exit
+          --prefix P              the accounts' id prefix (default: one made up per run)
           --baseline-database D   the baseline modes' database, created when missing (default ledger_baseline)
           --combine F.json...     run nothing: read earlier results and print them as one table, with the ratios of
                                   each run to the baseline runs among them (a baseline-single and a baseline-batch run)
@@ -114,15 +130,25 @@ internal sealed record Options
                 "--label" => options with { Label = Next() },
                 "--seed" => options with { Seed = Int() },
                 "--watch-pid" => options with { WatchPid = Int() },
+                "--client-pid" => options with { ClientPid = Int() },
+                "--wrk-output" => options with { WrkOutput = Next() },
+                "--workload" => options with { Workload = Next() },
+                "--setup-only" => options with { SetupOnly = true },
+                "--prefix" => options with { Prefix = Next() },
                 "--smoke" => options with { Accounts = 50, Concurrency = 8, Duration = TimeSpan.FromSeconds(3), Warmup = TimeSpan.FromSeconds(1), ReadRate = 20 },
                 "--help" or "-h" => throw new HelpRequestedException(),
                 var unknown => throw new ArgumentException($"Unknown option {unknown}."),
             };
         }
 
-        if (options.Mode is not (Library or Http or BaselineSingle or BaselineBatch))
+        if (options.Mode is not (Library or Http or BaselineSingle or BaselineBatch or Watch))
         {
-            throw new ArgumentException($"--mode is {Library}, {Http}, {BaselineSingle} or {BaselineBatch}.");
+            throw new ArgumentException($"--mode is {Library}, {Http}, {BaselineSingle}, {BaselineBatch} or {Watch}.");
+        }
+
+        if (options.Mode == Watch && options.Combine.Count == 0 && string.IsNullOrEmpty(options.WrkOutput))
+        {
+            throw new ArgumentException("--mode watch needs --wrk-output: the file the load client writes.");
         }
 
         if (options.BatchSizeOrDefault < 1 || string.IsNullOrWhiteSpace(options.BaselineDatabase))

@@ -32,6 +32,12 @@ internal static class Plots
             "transfers/s",
             [.. results.Select(r => (r.Label, r.PostedEachSecond.Select(v => (double)v).ToArray()))]));
         Save("latency", Bars("Post latency percentiles (ms)", results));
+        var curve = results.Where(r => r.Workload == Workloads.Single && r.Note is null).OrderBy(r => r.Concurrency).ToList();
+        if (curve.Count > 0)
+        {
+            Save("http-curve", Curve(curve));
+        }
+
         var watched = results.Where(r => r.WatchedMiBEachSecond.Length > 0).ToList();
         if (watched.Count > 0)
         {
@@ -98,6 +104,42 @@ internal static class Plots
         for (var i = 0; i < results.Count; i++)
         {
             Legend(svg, i, results[i].Label);
+        }
+
+        return svg.Append("</svg>\n").ToString();
+    }
+
+    /// <summary>Throughput against p95 and p99 latency, one point per run (HTTP single posts at each connection count),
+    /// joined in the order of the connection counts and labelled with them.</summary>
+    internal static string Curve(IReadOnlyList<RunResult> runs)
+    {
+        var maxX = NiceCeiling(runs.Max(r => r.PostedPerSecond));
+        var maxY = NiceCeiling(runs.Max(r => r.Post.P99));
+        var svg = Start("HTTP single posts: p95 and p99 against throughput (points: connections)");
+        Axes(svg, 0, maxY, 0, "transfers/s", "ms");
+        for (var i = 0; i <= 4; i++)
+        {
+            var value = maxX * i / 4;
+            svg.Append(CultureInfo.InvariantCulture,
+                $"<text x=\"{F(Left + ((Width - Left - Right) * i / 4.0))}\" y=\"{Height - Bottom + 16}\" font-size=\"11\" text-anchor=\"middle\">{value:#,0}</text>\n");
+        }
+
+        double PointX(RunResult r) => Left + ((Width - Left - Right) * (r.PostedPerSecond / maxX));
+        var series = new (string Label, Func<RunResult, double> Value)[] { ("p95", r => r.Post.P95), ("p99", r => r.Post.P99) };
+        for (var s = 0; s < series.Length; s++)
+        {
+            var color = Colors[s % Colors.Length];
+            var points = string.Join(" ", runs.Select(r => $"{F(PointX(r))},{F(Y(series[s].Value(r), 0, maxY))}"));
+            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{points}\"/>\n");
+            foreach (var r in runs)
+            {
+                var x = PointX(r);
+                var y = Y(series[s].Value(r), 0, maxY);
+                svg.Append(CultureInfo.InvariantCulture,
+                    $"<circle cx=\"{F(x)}\" cy=\"{F(y)}\" r=\"3.5\" fill=\"{color}\"/><text x=\"{F(x + 5)}\" y=\"{F(y - 5)}\" font-size=\"10\">{r.Concurrency}</text>\n");
+            }
+
+            Legend(svg, s, series[s].Label);
         }
 
         return svg.Append("</svg>\n").ToString();

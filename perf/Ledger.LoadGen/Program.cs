@@ -28,6 +28,19 @@ if (options.Combine.Count > 0)
             ?? throw new InvalidOperationException($"{file} holds no results."));
     }
 }
+else if (options.SetupOnly)
+{
+    if (options.Mode != Options.Http || string.IsNullOrEmpty(options.Prefix))
+    {
+        Console.Error.WriteLine("loadgen: --setup-only needs --mode http and --prefix.");
+        return 2;
+    }
+
+    await using var api = new HttpTarget(options.Url, options.Key, 64);
+    await LoadRun.SetUpAccountsAsync(api, options.Prefix, LoadRun.AccountIds(options.Prefix, options.Accounts), options);
+    Console.Error.WriteLine($"loadgen: created and funded {options.Accounts} accounts {options.Prefix}-000000.. at {options.Url}");
+    return 0;
+}
 else if (options.Compare)
 {
     foreach (var batching in new[] { false, true })
@@ -59,6 +72,18 @@ return results.Any(r => r.Refused.Keys.Any(code => code.StartsWith("exception:",
 
 static async Task<RunResult> RunAsync(Options options)
 {
+    if (options.Mode == Options.Watch)
+    {
+        var watch = CpuWatch.Find(
+            Environment.GetEnvironmentVariable("ConnectionStrings__Ledger"),
+            Environment.GetEnvironmentVariable("ConnectionStrings__Redis"),
+            options.Url,
+            options.WatchPid,
+            options.ClientPid);
+        Console.Error.WriteLine($"loadgen: CPU from /proc of {watch.Describe}");
+        return await WatchRun.ExecuteAsync(options, watch);
+    }
+
     await using ITarget target = options.Mode switch
     {
         Options.Http => new HttpTarget(options.Url, options.Key, options.Concurrency),
@@ -69,7 +94,8 @@ static async Task<RunResult> RunAsync(Options options)
         Environment.GetEnvironmentVariable("ConnectionStrings__Ledger"),
         Environment.GetEnvironmentVariable("ConnectionStrings__Redis"),
         options.Mode == Options.Http ? options.Url : null,
-        options.WatchPid);
+        options.WatchPid,
+        options.ClientPid);
     Console.Error.WriteLine($"loadgen: CPU from /proc of {cpu.Describe}");
     return await LoadRun.ExecuteAsync(options, target, cpu);
 }

@@ -1,21 +1,23 @@
--- wrk script: POST /v1/transfers with a new transfer id every request, between random accounts <PREFIX>-000 ..
--- <PREFIX>-<ACCOUNTS-1>; counts answers by status (and 503s without Retry-After) over all threads.
--- Environment: KEY (API key), PREFIX (account id prefix), ACCOUNTS (how many accounts).
--- Used by perf/overload.sh (docs/performance.md, "Twice the sustainable load").
-local threads = {}
+-- wrk script: POST /v1/transfers with a new transfer id every request, between random accounts <PREFIX>-0..0 ..
+-- <PREFIX>-<ACCOUNTS-1> (the number padded to DIGITS digits); counts answers by status (and 503s without Retry-After)
+-- over all threads and ends with a machine-readable "wrk-result {...}" line (report.lua).
+-- Environment: KEY (API key), PREFIX (account id prefix), ACCOUNTS (how many accounts), DIGITS (default 3),
+-- WRK_DIR (where report.lua is; default perf/wrk, for wrk started in the repository's root).
+-- Used by perf/overload.sh and perf/benchmark.sh (single posts against the API, and against perf/Ledger.BareEndpoint,
+-- which reads the same body).
+local report = dofile((os.getenv("WRK_DIR") or "perf/wrk") .. "/report.lua")
 
 function setup(thread)
-  thread:set("tid", #threads + 1)
-  table.insert(threads, thread)
+  report.setup(thread)
 end
 
 function init(args)
+  report.init()
   counter = 0
-  statuses = {}
-  missing_retry_after = 0
   run = os.time()
   accounts = tonumber(os.getenv("ACCOUNTS") or "200")
   prefix = os.getenv("PREFIX") or "ovl"
+  format = "%s-%0" .. (os.getenv("DIGITS") or "3") .. "d"
   math.randomseed(run + tid * 7919)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
@@ -29,34 +31,15 @@ function request()
   -- A UUID (version 7 layout) unique per run, thread and request.
   local id = string.format("%08x-%04x-7000-8000-%012x", run, tid, counter)
   local body = string.format(
-    '{"id":"%s","sourceAccountId":"%s-%03d","destinationAccountId":"%s-%03d","amount":1.00,"currency":"USD"}',
-    id, prefix, s, prefix, d)
+    '{"id":"%s","sourceAccountId":"%s","destinationAccountId":"%s","amount":1.00,"currency":"USD"}',
+    id, string.format(format, prefix, s), string.format(format, prefix, d))
   return wrk.format(nil, "/v1/transfers", nil, body)
 end
 
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-  if status == 503 and headers["Retry-After"] == nil then
-    missing_retry_after = missing_retry_after + 1
-  end
+  report.count(status, headers, (status == 201 or status == 200) and 1 or 0)
 end
 
 function done(summary, latency, requests)
-  local seconds = summary.duration / 1e6
-  local totals = {}
-  local missing = 0
-  for _, thread in ipairs(threads) do
-    for status, count in pairs(thread:get("statuses")) do
-      totals[status] = (totals[status] or 0) + count
-    end
-    missing = missing + thread:get("missing_retry_after")
-  end
-  for status, count in pairs(totals) do
-    io.write(string.format("status %d: %d (%.0f/s)\n", status, count, count / seconds))
-  end
-  io.write(string.format("answered: %d in %.1f s (%.0f/s); 503 without Retry-After: %d\n", summary.requests, seconds, summary.requests / seconds, missing))
-  io.write(string.format("socket errors: connect %d, read %d, write %d, timeout %d\n",
-    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
-  io.write(string.format("latency of all answers (ms): p50 %.1f, p90 %.1f, p99 %.1f, max %.1f\n",
-    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+  report.done(summary, latency)
 end
