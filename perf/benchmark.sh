@@ -57,6 +57,7 @@ say() { echo "benchmark: $*" >&2; }
 
 eval "$(bash scripts/servers-up.sh --print-env)"
 source scripts/lib/apt.sh
+source perf/lib/api.sh
 require_command wrk wrk || exit 1
 require_command curl curl || exit 1
 ulimit -n 65536 2>/dev/null || true
@@ -140,22 +141,8 @@ prefix="bh$(date -u +%H%M%S)"
 api_pid=""
 if wanted http || wanted bulk || wanted reads; then
   say "starting the API (Release, Production settings) on :$api_port"
-  if curl -sf "http://127.0.0.1:$api_port/health/live" >/dev/null 2>&1; then
-    say "something already answers on :$api_port; stop it or set LEDGER_BENCH_API_PORT"; exit 1
-  fi
-  ConnectionStrings__Ledger="$http_connection" Ledger__MigrateOnStartup=true Ledger__Cache__KeyPrefix="bench:" \
-    ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$api_port" \
-    Api__MaxConcurrentRequestsPerKey=0 Api__PostsPerSecondPerKey=0 \
-    Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Key="$key" \
-    Auth__ApiKeys__0__Roles__0=poster Auth__ApiKeys__0__Roles__1=reader Auth__ApiKeys__0__Roles__2=admin \
-    dotnet Ledger.Api/bin/Release/net10.0/Ledger.Api.dll >"$run/api.log" 2>&1 &
-  api_pid=$!
+  start_api "$api_port" "$http_connection" "$key" "$run/api.log" || exit 1
   pids+=("$api_pid")
-  for _ in $(seq 1 300); do
-    curl -sf "http://127.0.0.1:$api_port/health/ready" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  curl -sf "http://127.0.0.1:$api_port/health/ready" >/dev/null || { say "the API did not become ready (see $run/api.log)"; exit 1; }
   say "creating and funding $accounts accounts ($prefix-*)"
   loadgen --mode http --setup-only --prefix "$prefix" --accounts "$accounts" --url "http://127.0.0.1:$api_port" --key "$key"
 fi
