@@ -79,11 +79,12 @@ internal sealed class PostingService
     /// <summary>
     /// Several transactions in one call. Each item is validated as <see cref="PostTransactionAsync"/> validates one
     /// (the same <see cref="PrepareTransactionAsync"/>); ids given twice refuse the whole request. Without
-    /// <see cref="PostTransactionsRequest.Atomic"/> the valid items are posted in input order as procedure batches of
-    /// at most <see cref="BatchingOptions.MaxBatchSize"/>, one after another, through the <see cref="PostingRunner"/>
-    /// (its retries, its split of a failing batch, its write-through), not one by one through the queue; every item
-    /// gets its own result. With it, one procedure call in one database transaction that is committed only if every
-    /// item is posted or replayed.
+    /// <see cref="PostTransactionsRequest.Atomic"/> the valid items are queued in input order to the batcher, which
+    /// keeps that order on every account they share and posts them in the batches it forms (an item the full queue
+    /// cannot take is <c>overloaded</c>); with batching off they are procedure batches of at most
+    /// <see cref="BatchingOptions.MaxBatchSize"/>, one after another, through the <see cref="PostingRunner"/>. Every
+    /// item gets its own result. With <see cref="PostTransactionsRequest.Atomic"/>, one procedure call in one database
+    /// transaction that is committed only if every item is posted or replayed.
     /// </summary>
     public async Task<LedgerResult<PostTransactionsResult>> PostTransactionsAsync(PostTransactionsRequest request, CancellationToken cancellationToken)
     {
@@ -135,6 +136,26 @@ internal sealed class PostingService
             return await PostAllOrNothingAsync(commands, started, cancellationToken).ConfigureAwait(false);
         }
 
+        if (_batcher is not null)
+        {
+            // Queued in input order by this one caller, so the batcher keeps their order on every account they share
+            // (a later item sees what earlier ones left), and they are posted in the batches it forms with everyone
+            // else's posts: none waits for another batch's locks, and a bulk request costs what those batches cost.
+            var queued = new Task<LedgerResult<Transaction>>[commands.Count];
+            for (var j = 0; j < queued.Length; j++)
+            {
+                queued[j] = SubmitAsync(commands[j], transfer: false, ToTransaction, cancellationToken);
+            }
+
+            for (var j = 0; j < queued.Length; j++)
+            {
+                results[indexes[j]] = await queued[j].ConfigureAwait(false);
+            }
+
+            return Answered(results, started);
+        }
+
+        // Batching off: the items are a batch already, posted as procedure batches of at most MaxBatchSize.
         var size = _options.Batching.MaxBatchSize;
         for (var first = 0; first < commands.Count; first += size)
         {
@@ -164,6 +185,12 @@ internal sealed class PostingService
             }
         }
 
+        return Answered(results, started);
+    }
+
+    /// <summary>Every item's result, each counted with the request's duration.</summary>
+    private LedgerResult<PostTransactionsResult> Answered(LedgerResult<Transaction>?[] results, long started)
+    {
         var elapsed = _time.GetElapsedTime(started);
         var answers = new LedgerResult<Transaction>[results.Length];
         for (var i = 0; i < answers.Length; i++)

@@ -11,12 +11,18 @@ start_api() {
     echo "api: something already answers on :$port; stop it first" >&2
     return 1
   fi
-  ConnectionStrings__Ledger="$connection" Ledger__MigrateOnStartup=true Ledger__Cache__KeyPrefix="bench:" \
-    ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$port" \
-    Api__MaxConcurrentRequestsPerKey=0 Api__PostsPerSecondPerKey=0 \
-    Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Key="$key" \
-    Auth__ApiKeys__0__Roles__0=poster Auth__ApiKeys__0__Roles__1=reader Auth__ApiKeys__0__Roles__2=admin \
-    dotnet Ledger.Api/bin/Release/net10.0/Ledger.Api.dll >"$log" 2>&1 &
+  # Run from the build's folder, as the image runs from /app: the content root is then where appsettings.json is
+  # (from anywhere else the API starts without it, logging every request at Information), and the configuration
+  # watcher sees none of the files a run writes.
+  (
+    cd Ledger.Api/bin/Release/net10.0 &&
+      ConnectionStrings__Ledger="$connection" Ledger__MigrateOnStartup=true Ledger__Cache__KeyPrefix="bench:" \
+      ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$port" \
+      Api__MaxConcurrentRequestsPerKey=0 Api__PostsPerSecondPerKey=0 \
+      Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Key="$key" \
+      Auth__ApiKeys__0__Roles__0=poster Auth__ApiKeys__0__Roles__1=reader Auth__ApiKeys__0__Roles__2=admin \
+      exec dotnet Ledger.Api.dll
+  ) >"$log" 2>&1 &
   api_pid=$!
   local _
   for _ in $(seq 1 300); do
