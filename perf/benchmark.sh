@@ -55,13 +55,8 @@ done
 wanted() { [[ ",$skip," != *",$1,"* ]]; }
 say() { echo "benchmark: $*" >&2; }
 
-eval "$(bash scripts/servers-up.sh --print-env)"
-source scripts/lib/apt.sh
 source perf/lib/api.sh
-require_command wrk wrk || exit 1
-require_command curl curl || exit 1
-require_command python3 python3 || exit 1
-ulimit -n 65536 2>/dev/null || true
+perf_setup || exit 1
 
 # Fresh databases: the library's, the API's and the baselines'.
 library_db=ledger_bench http_db=ledger_bench_http baseline_db=ledger_bench_baseline

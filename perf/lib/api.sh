@@ -1,7 +1,18 @@
-# Sourced by perf/benchmark.sh and perf/profile/api.sh: the API in Release with Production settings, as it is
-# deployed, on a port and a database of the caller's, with one API key of its own (the roles poster, reader and
-# admin) and the per-key limits off (one key stands for many clients here). Needs the Release build of Ledger.Api and
-# ConnectionStrings__Redis in the environment.
+# Sourced by perf/benchmark.sh and perf/profile/api.sh, run from the repository's root: their set-up, and the API in
+# Release with Production settings, as it is deployed, on a port and a database of the caller's, with one API key of
+# its own (the roles poster, reader and admin) and the per-key limits off (one key stands for many clients here).
+# start_api needs the Release build of Ledger.Api and ConnectionStrings__Redis in the environment.
+
+# perf_setup: the servers' environment (scripts/servers-up.sh) and the tools the wrk-driven scripts use (wrk, curl,
+# python3), installed from the distribution when missing; enough open files for a thousand connections.
+perf_setup() {
+  eval "$(bash scripts/servers-up.sh --print-env)"
+  source scripts/lib/apt.sh
+  require_command wrk wrk || return 1
+  require_command curl curl || return 1
+  require_command python3 python3 || return 1
+  ulimit -n 65536 2>/dev/null || true
+}
 
 # start_api PORT CONNECTION_STRING KEY LOG: starts it in the background, waits until it is ready (at most 60 s) and
 # sets api_pid; returns 1 when something already answers on PORT or the API does not become ready.

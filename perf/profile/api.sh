@@ -30,13 +30,8 @@ while [[ $# -gt 0 ]]; do
 done
 say() { echo "api-profile: $*" >&2; }
 
-eval "$(bash scripts/servers-up.sh --print-env)"
-source scripts/lib/apt.sh
 source perf/lib/api.sh
-require_command wrk wrk || exit 1
-require_command curl curl || exit 1
-require_command python3 python3 || exit 1
-ulimit -n 65536 2>/dev/null || true
+perf_setup || exit 1
 tools="$root/.local/tools"
 if [[ ! -x "$tools/dotnet-trace" ]]; then
   say "installing dotnet-trace into $tools"

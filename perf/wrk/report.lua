@@ -18,6 +18,22 @@ function report.init()
   missing_retry_after = 0
 end
 
+-- For the scripts that post between random accounts: per-thread state and the request's method and headers, from the
+-- environment: KEY (the API key), PREFIX and ACCOUNTS (accounts PREFIX-0..0 .. PREFIX-<ACCOUNTS-1>, the number padded
+-- to DIGITS digits, default 3). Sets counter, run, accounts, prefix and format (the account id's format).
+function report.init_posting()
+  report.init()
+  counter = 0
+  run = os.time()
+  accounts = tonumber(os.getenv("ACCOUNTS") or "200")
+  prefix = os.getenv("PREFIX") or "ovl"
+  format = "%s-%0" .. (os.getenv("DIGITS") or "3") .. "d"
+  math.randomseed(run + tid * 7919)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["X-Api-Key"] = os.getenv("KEY")
+end
+
 -- Per answer; `posted` is how many transfers it posted.
 function report.count(status, headers, posted)
   statuses[status] = (statuses[status] or 0) + 1

@@ -12,16 +12,7 @@ function setup(thread)
 end
 
 function init(args)
-  report.init()
-  counter = 0
-  run = os.time()
-  accounts = tonumber(os.getenv("ACCOUNTS") or "200")
-  prefix = os.getenv("PREFIX") or "ovl"
-  format = "%s-%0" .. (os.getenv("DIGITS") or "3") .. "d"
-  math.randomseed(run + tid * 7919)
-  wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["X-Api-Key"] = os.getenv("KEY")
+  report.init_posting()
 end
 
 function request()
